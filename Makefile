@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# knhk-sched: build the module against KDIR, and the project's entry points.
+#   make                 knhk_sched.ko for KDIR (default: see scripts/kdir.sh)
+#   make W=1 C=1         the same, with extra warnings and sparse
+#   make tools           knhkctl
+#   make demo            boot the stock kernel in QEMU and show the scheduler
+#   make check           every test: see README.md
+#   make install         install the module into KDIR's kernel, run depmod
+
+KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
+OUT ?= $(CURDIR)/out
+
+.PHONY: all modules tools selftests check demo deps install clean
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "knhk: set KDIR=<kernel build dir>" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools OUT=$(OUT)/tools
+
+selftests:
+	$(MAKE) -C selftests OUT=$(OUT)/selftests
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+deps:
+	scripts/deps.sh
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(shell cat $(KDIR)/include/config/kernel.release)
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf $(OUT)
