@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * task.c - validation and execution of tasks
+ *
+ * Validation is complete: once knhk_task_import() accepts a task, running it
+ * cannot fail, read out of bounds or depend on anything but the task and the
+ * state slots it names.
+ */
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include <knhk/task.h>
+
+/**
+ * knhk_mix64() - the fixed 64-bit mix of PURE work and of %KNHK_OP_MIX
+ * @x: value to mix
+ *
+ * The splitmix64 finalizer, documented in the uapi header so that userspace
+ * can check outputs.
+ *
+ * Return: the mixed value.
+ */
+u64 knhk_mix64(u64 x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Which state each opcode touches, and so which task origin may use it. */
+static int knhk_op_check(const struct knhk_insn *in,
+			 enum knhk_task_origin origin)
+{
+	switch (in->op) {
+	case KNHK_OP_LDL:
+	case KNHK_OP_STL:
+		if (origin != KNHK_TASK_PLAIN || in->imm >= KNHK_LANE_SLOTS)
+			return -EINVAL;
+		return 0;
+	case KNHK_OP_LDS:
+	case KNHK_OP_STS:
+		if (origin != KNHK_TASK_ORDERED || in->imm >= KNHK_SHARED_SLOTS)
+			return -EINVAL;
+		return 0;
+	default:
+		return in->op < KNHK_NR_OPS ? 0 : -EINVAL;
+	}
+}
+
+static bool knhk_mem_is_zero(const void *p, size_t len)
+{
+	return !len || (!*(const u8 *)p && !memcmp(p, p + 1, len - 1));
+}
+
+static int knhk_prog_import(struct knhk_task_x *t, const struct knhk_task *u,
+			    enum knhk_task_origin origin)
+{
+	unsigned int i;
+
+	if (u->ninsns < 1 || u->ninsns > KNHK_MAX_INSNS)
+		return -EINVAL;
+	for (i = 0; i < u->ninsns; i++) {
+		const struct knhk_insn *in = &u->prog[i];
+
+		if (in->dst >= KNHK_NR_REGS || in->src >= KNHK_NR_REGS ||
+		    in->reserved || knhk_op_check(in, origin))
+			return -EINVAL;
+		t->prog[i].op = in->op;
+		t->prog[i].dst = in->dst;
+		t->prog[i].src = in->src;
+		t->prog[i].imm = in->imm;
+	}
+	t->ninsns = u->ninsns;
+	return 0;
+}
+
+/**
+ * knhk_task_import() - validate a task descriptor and convert it
+ * @t: the validated task
+ * @u: the descriptor as submitted
+ * @origin: how it was submitted, which decides what state it may touch
+ *
+ * Checks every field of @u: the kind, priority and budget, the guard ids,
+ * each instruction's opcode, registers and state slot, and that unused and
+ * reserved entries are zero (so that they can be given a meaning later).
+ * Guards are only checked for range here; whether they hold is the
+ * instance's business. @t->enqueue_ts and @t->guard_failed are left 0.
+ *
+ * Return: 0, or -EINVAL if any field is out of range.
+ */
+int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
+		     enum knhk_task_origin origin)
+{
+	unsigned int i;
+
+	memset(t, 0, sizeof(*t));
+	if (u->priority > KNHK_PRIO_LOW || u->reserved ||
+	    u->budget < 1 || u->budget > KNHK_MAX_BUDGET ||
+	    u->nguards > KNHK_MAX_GUARDS || u->ninsns > KNHK_MAX_INSNS)
+		return -EINVAL;
+	for (i = 0; i < u->nguards; i++)
+		if (u->guards[i] >= KNHK_GUARD_IDS)
+			return -EINVAL;
+	if (!knhk_mem_is_zero(&u->guards[u->nguards],
+			      (KNHK_MAX_GUARDS - u->nguards) *
+			      sizeof(u->guards[0])) ||
+	    !knhk_mem_is_zero(&u->prog[u->ninsns],
+			      (KNHK_MAX_INSNS - u->ninsns) *
+			      sizeof(u->prog[0])))
+		return -EINVAL;
+
+	switch (u->kind) {
+	case KNHK_WORK_PURE:
+		if (u->ninsns)
+			return -EINVAL;
+		break;
+	case KNHK_WORK_PROGRAM:
+		if (knhk_prog_import(t, u, origin))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	t->task_id = u->task_id;
+	t->payload = u->payload;
+	t->kind = u->kind;
+	t->priority = u->priority;
+	t->budget = u->budget;
+	return 0;
+}
+
+/* Run one verified instruction. @state is lane or shared state, per origin. */
+static void knhk_insn_run(const struct knhk_insn_x *in, u64 *r, u64 *state)
+{
+	switch (in->op) {
+	case KNHK_OP_LDI:
+		r[in->dst] = in->imm;
+		break;
+	case KNHK_OP_ADD:
+		r[in->dst] += r[in->src];
+		break;
+	case KNHK_OP_SUB:
+		r[in->dst] -= r[in->src];
+		break;
+	case KNHK_OP_XOR:
+		r[in->dst] ^= r[in->src];
+		break;
+	case KNHK_OP_MUL:
+		r[in->dst] *= r[in->src];
+		break;
+	case KNHK_OP_ROL:
+		r[in->dst] = rol64(r[in->dst], in->imm & 63);
+		break;
+	case KNHK_OP_MIX:
+		r[in->dst] = knhk_mix64(r[in->dst] ^ r[in->src]);
+		break;
+	case KNHK_OP_LDL:
+	case KNHK_OP_LDS:
+		r[in->dst] = state[in->imm];
+		break;
+	case KNHK_OP_STL:
+	case KNHK_OP_STS:
+		state[in->imm] = r[in->src];
+		break;
+	}
+}
+
+/**
+ * knhk_task_run() - execute a validated task
+ * @t: the task, accepted by knhk_task_import()
+ * @state: the state slots its program may use: the lane's for a plain task,
+ *	the instance's shared state for an ordered one
+ * @res: the result
+ *
+ * A task whose guards failed is not run (0 ticks). A program stops when it
+ * has used its budget; if instructions remain, the status is
+ * %KNHK_STATUS_BUDGET_EXCEEDED and the output is r0 at that point.
+ */
+void knhk_task_run(const struct knhk_task_x *t, u64 *state,
+		   struct knhk_result *res)
+{
+	u64 r[KNHK_NR_REGS] = { t->payload };
+	unsigned int i, n;
+
+	res->status = KNHK_STATUS_OK;
+	if (t->guard_failed) {
+		res->status = KNHK_STATUS_GUARD_FAILED;
+		res->output = 0;
+		res->ticks = 0;
+		return;
+	}
+	if (t->kind == KNHK_WORK_PURE) {
+		res->output = knhk_mix64(t->payload);
+		res->ticks = 1;
+		return;
+	}
+
+	n = min_t(unsigned int, t->ninsns, t->budget);
+	for (i = 0; i < n; i++)
+		knhk_insn_run(&t->prog[i], r, state);
+	if (n < t->ninsns)
+		res->status = KNHK_STATUS_BUDGET_EXCEEDED;
+	res->output = r[0];
+	res->ticks = n;
+}
