@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - knhk-sched module entry points and the /dev/knhk_sched ABI
+ *
+ * This file is the boundary with userspace: it copies ioctl arguments in and
+ * out, checks sizes, flags and reserved fields, and hands kernel copies to
+ * the instance. See include/uapi/linux/knhk_sched.h for the rules.
+ */
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/uaccess.h>
+
+#include <knhk/sched.h>
+
+static DEFINE_IDA(knhk_ids);
+
+/*
+ * Copy an ioctl argument that starts with {size, flags}. @ksize is the
+ * kernel's struct size, which is also the smallest the ABI has had. A
+ * larger caller struct is fine if its tail is zero (-E2BIG otherwise); a
+ * page is more than any version will need.
+ */
+static int knhk_copy_in(void *karg, size_t ksize, const void __user *uarg)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < ksize)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(karg, ksize, uarg, usize);
+}
+
+/* Copy a result back; the size field tells the caller what was filled. */
+static int knhk_copy_out(void __user *uarg, void *karg, size_t ksize)
+{
+	*(u32 *)karg = ksize;
+	return copy_to_user(uarg, karg, ksize) ? -EFAULT : 0;
+}
+
+static long knhk_ioc_version(void __user *uarg)
+{
+	struct knhk_version v;
+	int ret;
+
+	ret = knhk_copy_in(&v, sizeof(v), uarg);
+	if (ret)
+		return ret;
+	if (v.flags)
+		return -EINVAL;
+	v.major = KNHK_ABI_MAJOR;
+	v.minor = KNHK_ABI_MINOR;
+	return knhk_copy_out(uarg, &v, sizeof(v));
+}
+
+static long knhk_ioc_configure(struct knhk_instance *inst, void __user *uarg)
+{
+	struct knhk_config cfg;
+	int ret;
+
+	ret = knhk_copy_in(&cfg, sizeof(cfg), uarg);
+	if (ret)
+		return ret;
+	if (cfg.flags & ~KNHK_CONFIG_FLAGS || cfg.reserved)
+		return -EINVAL;
+	return knhk_instance_configure(inst, &cfg);
+}
+
+static long knhk_ioc_enqueue(struct knhk_instance *inst, void __user *uarg,
+			     bool nonblock)
+{
+	struct knhk_enqueue e;
+	int ret;
+
+	ret = knhk_copy_in(&e, sizeof(e), uarg);
+	if (ret)
+		return ret;
+	if (e.flags)
+		return -EINVAL;
+	return knhk_instance_enqueue(inst, &e.task, nonblock);
+}
+
+static long knhk_ioc_barrier(struct knhk_instance *inst, void __user *uarg)
+{
+	struct knhk_barrier b;
+	int ret;
+
+	ret = knhk_copy_in(&b, sizeof(b), uarg);
+	if (ret)
+		return ret;
+	if (b.flags)
+		return -EINVAL;
+	return knhk_instance_barrier(inst);
+}
+
+static long knhk_ioc_stats(struct knhk_instance *inst, void __user *uarg)
+{
+	struct knhk_stats st;
+	u32 room;
+	int ret;
+
+	ret = knhk_copy_in(&st, sizeof(st), uarg);
+	if (ret)
+		return ret;
+	if (st.flags || st.reserved)
+		return -EINVAL;
+	room = st.lanes;
+	ret = knhk_instance_stats(inst, &st, u64_to_user_ptr(st.lane_stats),
+				  room);
+	if (ret)
+		return ret;
+	return knhk_copy_out(uarg, &st, sizeof(st));
+}
+
+static long knhk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct knhk_instance *inst = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	bool nonblock = file->f_flags & O_NONBLOCK;
+
+	switch (cmd) {
+	case KNHK_IOC_VERSION:
+		return knhk_ioc_version(uarg);
+	case KNHK_IOC_CONFIGURE:
+		return knhk_ioc_configure(inst, uarg);
+	case KNHK_IOC_ENQUEUE:
+		return knhk_ioc_enqueue(inst, uarg, nonblock);
+	case KNHK_IOC_BARRIER:
+		return knhk_ioc_barrier(inst, uarg);
+	case KNHK_IOC_STATS:
+		return knhk_ioc_stats(inst, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int knhk_open(struct inode *inode, struct file *file)
+{
+	struct knhk_instance *inst;
+	int id;
+
+	id = ida_alloc(&knhk_ids, GFP_KERNEL);
+	if (id < 0)
+		return id;
+	inst = knhk_instance_create(id);
+	if (IS_ERR(inst)) {
+		ida_free(&knhk_ids, id);
+		return PTR_ERR(inst);
+	}
+	file->private_data = inst;
+	return stream_open(inode, file);
+}
+
+static int knhk_release(struct inode *inode, struct file *file)
+{
+	struct knhk_instance *inst = file->private_data;
+	u32 id = inst->id;
+
+	knhk_instance_destroy(inst);
+	ida_free(&knhk_ids, id);
+	return 0;
+}
+
+static ssize_t knhk_read(struct file *file, char __user *buf, size_t count,
+			 loff_t *ppos)
+{
+	return knhk_instance_read(file->private_data, buf, count,
+				  file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t knhk_poll(struct file *file, struct poll_table_struct *wait)
+{
+	return knhk_instance_poll(file->private_data, file, wait);
+}
+
+static const struct file_operations knhk_fops = {
+	.owner		= THIS_MODULE,
+	.open		= knhk_open,
+	.release	= knhk_release,
+	.read		= knhk_read,
+	.poll		= knhk_poll,
+	.unlocked_ioctl	= knhk_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+static struct miscdevice knhk_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= KNHK_DEVICE_NAME,
+	.fops	= &knhk_fops,
+	.mode	= 0600,
+};
+
+static int __init knhk_init(void)
+{
+	int ret;
+
+	ret = knhk_workers_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&knhk_misc);
+	if (ret)
+		knhk_workers_exit();
+	return ret;
+}
+
+static void __exit knhk_exit(void)
+{
+	misc_deregister(&knhk_misc);
+	knhk_workers_exit();
+	ida_destroy(&knhk_ids);
+}
+
+module_init(knhk_init);
+module_exit(knhk_exit);
+
+MODULE_DESCRIPTION("Deterministic multi-CPU task scheduler with a replay log");
+MODULE_LICENSE("GPL");
