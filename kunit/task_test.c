@@ -237,7 +237,41 @@ static void task_verifier_accepts(struct kunit *test)
 	}
 }
 
+static void task_guards_hold(struct kunit *test)
+{
+	DECLARE_BITMAP(table, KNHK_GUARD_IDS);
+	struct knhk_task u = pure_task(1, 1);
+
+	bitmap_zero(table, KNHK_GUARD_IDS);
+	KUNIT_EXPECT_TRUE(test, knhk_guards_hold(table, &u));	/* none */
+	u.nguards = 2;
+	u.guards[0] = 5;
+	u.guards[1] = KNHK_GUARD_IDS - 1;
+	KUNIT_EXPECT_FALSE(test, knhk_guards_hold(table, &u));
+	__set_bit(5, table);
+	KUNIT_EXPECT_FALSE(test, knhk_guards_hold(table, &u));	/* all, not any */
+	__set_bit(KNHK_GUARD_IDS - 1, table);
+	KUNIT_EXPECT_TRUE(test, knhk_guards_hold(table, &u));
+	__clear_bit(5, table);
+	KUNIT_EXPECT_FALSE(test, knhk_guards_hold(table, &u));
+}
+
+/* The TaskEnqueued hash covers the whole descriptor. */
+static void task_input_hash(struct kunit *test)
+{
+	struct knhk_task u = pure_task(1, 42);
+	struct knhk_task_x a, b;
+
+	KUNIT_ASSERT_EQ(test, knhk_task_import(&a, &u, KNHK_TASK_PLAIN), 0);
+	KUNIT_EXPECT_EQ(test, a.input_hash, xxh64(&u, sizeof(u), 0));
+	u.priority = KNHK_PRIO_LOW;
+	KUNIT_ASSERT_EQ(test, knhk_task_import(&b, &u, KNHK_TASK_PLAIN), 0);
+	KUNIT_EXPECT_NE(test, a.input_hash, b.input_hash);
+}
+
 static struct kunit_case knhk_task_cases[] = {
+	KUNIT_CASE(task_guards_hold),
+	KUNIT_CASE(task_input_hash),
 	KUNIT_CASE(task_mix64_known_answer),
 	KUNIT_CASE(task_pure_runs_one_tick),
 	KUNIT_CASE(task_every_opcode),

@@ -10,6 +10,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <linux/xxhash.h>
 
 #include <knhk/task.h>
 
@@ -86,7 +87,8 @@ static int knhk_prog_import(struct knhk_task_x *t, const struct knhk_task *u,
  * each instruction's opcode, registers and state slot, and that unused and
  * reserved entries are zero (so that they can be given a meaning later).
  * Guards are only checked for range here; whether they hold is the
- * instance's business. @t->enqueue_ts and @t->guard_failed are left 0.
+ * instance's business (knhk_guards_hold()). @t->enqueue_ts and
+ * @t->guard_failed are left 0.
  *
  * Return: 0, or -EINVAL if any field is out of range.
  */
@@ -125,11 +127,29 @@ int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
 	}
 
 	t->task_id = u->task_id;
+	t->input_hash = xxh64(u, sizeof(*u), 0);
 	t->payload = u->payload;
 	t->kind = u->kind;
 	t->priority = u->priority;
 	t->budget = u->budget;
 	return 0;
+}
+
+/**
+ * knhk_guards_hold() - whether every guard a task names is set
+ * @table: the guard table, %KNHK_GUARD_IDS bits
+ * @u: the task, validated by knhk_task_import()
+ *
+ * Return: true if the task may run; a task without guards always may.
+ */
+bool knhk_guards_hold(const unsigned long *table, const struct knhk_task *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nguards; i++)
+		if (!test_bit(u->guards[i], table))
+			return false;
+	return true;
 }
 
 /* Run one verified instruction. @state is lane or shared state, per origin. */

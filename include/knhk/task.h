@@ -32,6 +32,7 @@ struct knhk_insn_x {
  * @task_id: caller's id
  * @payload: PURE value, or the program's initial r0
  * @enqueue_ts: submit clock when the task was accepted
+ * @input_hash: xxh64 of the descriptor as submitted, for TaskEnqueued
  * @kind: %KNHK_WORK_*
  * @priority: %KNHK_PRIO_*
  * @budget: tick budget, 1..%KNHK_MAX_BUDGET
@@ -43,6 +44,7 @@ struct knhk_task_x {
 	u64 task_id;
 	u64 payload;
 	u64 enqueue_ts;
+	u64 input_hash;
 	u8 kind;
 	u8 priority;
 	u8 budget;
@@ -77,6 +79,7 @@ enum knhk_task_origin {
 u64 knhk_mix64(u64 x);
 int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
 		     enum knhk_task_origin origin);
+bool knhk_guards_hold(const unsigned long *table, const struct knhk_task *u);
 void knhk_task_run(const struct knhk_task_x *t, u64 *state,
 		   struct knhk_result *res);
 

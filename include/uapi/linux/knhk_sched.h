@@ -27,14 +27,14 @@
 #define KNHK_GUARD_IDS		1024	/* guard ids are 0..KNHK_GUARD_IDS-1 */
 #define KNHK_MAX_INSNS		8
 #define KNHK_NR_REGS		4
-#define KNHK_MAX_BATCH		1024	/* tasks per submit ioctl */
+#define KNHK_MAX_BATCH		256	/* tasks per submit ioctl */
 
 /* Defaults of an instance that is never configured. */
 #define KNHK_DEFAULT_LANES	4
 #define KNHK_DEFAULT_RING	256
 #define KNHK_MIN_RING		2
 #define KNHK_MAX_RING		65536
-#define KNHK_MAX_SLOTS		65536	/* lanes * ring_size, per instance */
+#define KNHK_MAX_SLOTS		65536	/* (lanes + 1) * ring_size */
 
 /**
  * struct knhk_version - ABI version, filled by %KNHK_IOC_VERSION
@@ -50,8 +50,9 @@ struct knhk_version {
 	__u32 minor;
 };
 
-/* knhk_config.flags: none defined yet */
-#define KNHK_CONFIG_FLAGS	0U
+/* knhk_config.flags */
+#define KNHK_CONFIG_STEP_MODE	(1U << 0)	/* lanes run only by run-cycle */
+#define KNHK_CONFIG_FLAGS	KNHK_CONFIG_STEP_MODE
 
 /**
  * struct knhk_config - instance configuration, set by %KNHK_IOC_CONFIGURE
@@ -59,16 +60,22 @@ struct knhk_version {
  * @flags: %KNHK_CONFIG_* bits
  * @lanes: number of lanes, a power of two in 1..%KNHK_MAX_LANES
  * @ring_size: tasks each lane holds, a power of two in
- *	%KNHK_MIN_RING..%KNHK_MAX_RING, with @lanes * @ring_size at most
- *	%KNHK_MAX_SLOTS
+ *	%KNHK_MIN_RING..%KNHK_MAX_RING, with (@lanes + 1) * @ring_size at
+ *	most %KNHK_MAX_SLOTS
  * @cq_size: in-flight tasks (submitted, completion not yet read) the
- *	instance admits; 1..@lanes * @ring_size
+ *	instance admits; 1..(@lanes + 1) * @ring_size
  * @reserved: must be 0
+ *
+ * The ordered queue holds @ring_size tasks too, like one more lane: ordered
+ * tasks waiting for release plus released ones whose completion is unread.
+ * A full ordered queue fails an ordered submission with -ENOSPC (only a
+ * release, on the same submit path, can make room).
  *
  * Allowed, any number of times, until the first task is accepted (-EBUSY
  * after); the lanes are allocated with that first task. An
  * instance that is never configured uses %KNHK_DEFAULT_LANES lanes of
- * %KNHK_DEFAULT_RING tasks and a completion queue of their product.
+ * %KNHK_DEFAULT_RING tasks and a completion queue of
+ * (%KNHK_DEFAULT_LANES + 1) * %KNHK_DEFAULT_RING.
  */
 struct knhk_config {
 	__u32 size;
@@ -173,6 +180,8 @@ struct knhk_enqueue {
 #define KNHK_STATUS_BUDGET_EXCEEDED	1
 #define KNHK_STATUS_GUARD_FAILED	2
 
+#define KNHK_COMPLETION_ORDERED	(1U << 0)
+
 /**
  * struct knhk_completion - one record returned by read()
  * @task_id: the task's id
@@ -184,7 +193,7 @@ struct knhk_enqueue {
  * @status: %KNHK_STATUS_*
  * @ticks: ticks used
  * @cpu: CPU that ran the task; not deterministic
- * @flags: reserved for future use, 0
+ * @flags: %KNHK_COMPLETION_ORDERED for an ordered task
  * @reserved: 0
  *
  * Only @task_id, @output, @enqueue_ts, @execute_ts, @lane, @status and
@@ -202,6 +211,220 @@ struct knhk_completion {
 	__u32 cpu;
 	__u32 flags;
 	__u32 reserved;
+};
+
+/**
+ * struct knhk_submit - a batch of tasks, for %KNHK_IOC_SUBMIT and
+ *	%KNHK_IOC_SUBMIT_ORDERED
+ * @size: sizeof(struct knhk_submit)
+ * @flags: must be 0
+ * @count: entries in @tasks, 1..%KNHK_MAX_BATCH
+ * @accepted: in: entries an earlier, interrupted call with this same batch
+ *	already accepted (0 for a new batch); out: entries accepted so far
+ * @bad_index: out: on -EINVAL, the index of the first invalid entry
+ *	(%KNHK_BAD_INDEX_NONE if the batch itself is invalid)
+ * @reserved: must be 0
+ * @tasks: user pointer to @count struct knhk_task (%KNHK_IOC_SUBMIT) or
+ *	struct knhk_ordered_task (%KNHK_IOC_SUBMIT_ORDERED)
+ *
+ * The whole batch is validated before any entry is accepted. Entries are
+ * accepted in priority order (all high, then normal, then low), stably
+ * within a priority, and @accepted counts in that order. When a lane ring or
+ * the in-flight limit is full the call waits, or fails with -EAGAIN under
+ * O_NONBLOCK; a signal stops it with -EINTR (or restarts it, under
+ * SA_RESTART). In both cases @accepted says how far it got, and repeating
+ * the call with the same struct continues from there. Returns 0 only when
+ * the whole batch was accepted.
+ */
+struct knhk_submit {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 accepted;
+	__u32 bad_index;
+	__u32 reserved;
+	__u64 tasks;
+};
+
+#define KNHK_BAD_INDEX_NONE	0xffffffffU
+
+/**
+ * struct knhk_ordered_task - a task with a caller-supplied Lamport timestamp
+ * @timestamp: the timestamp, e.g. a log index from an ordering service
+ * @task: the task; its program may use shared state, not lane state
+ *
+ * Ordered tasks run one at a time, when released, in (@timestamp, lane,
+ * submission order) order, lane being @task.task_id & (lanes - 1).
+ */
+struct knhk_ordered_task {
+	__u64 timestamp;
+	struct knhk_task task;
+};
+
+/**
+ * struct knhk_enqueue_ordered - one ordered task, %KNHK_IOC_ENQUEUE_ORDERED
+ * @size: sizeof(struct knhk_enqueue_ordered)
+ * @flags: must be 0
+ * @ot: the task and its timestamp
+ */
+struct knhk_enqueue_ordered {
+	__u32 size;
+	__u32 flags;
+	struct knhk_ordered_task ot;
+};
+
+/* knhk_release.flags */
+#define KNHK_RELEASE_ALL	(1U << 0)	/* ignore @watermark */
+
+/**
+ * struct knhk_release - run ordered tasks, %KNHK_IOC_RELEASE
+ * @size: sizeof(struct knhk_release)
+ * @flags: %KNHK_RELEASE_ALL or 0
+ * @watermark: without %KNHK_RELEASE_ALL, run the waiting ordered tasks
+ *	whose timestamp is at most this
+ * @released: out: tasks run by this call
+ * @reserved: must be 0
+ *
+ * Only ordered tasks submitted before the release are candidates. They run
+ * before the call returns, in order; their completions are then readable.
+ */
+struct knhk_release {
+	__u32 size;
+	__u32 flags;
+	__u64 watermark;
+	__u32 released;
+	__u32 reserved;
+};
+
+/**
+ * struct knhk_run_cycle - run one lane's head task, %KNHK_IOC_RUN_CYCLE
+ * @size: sizeof(struct knhk_run_cycle)
+ * @flags: must be 0
+ * @lane: the lane
+ * @reserved: must be 0
+ * @completion: out: the task's completion
+ *
+ * Step mode only (-EINVAL otherwise). The task runs on the lane's worker;
+ * its completion is returned here, not through read(). -ENODATA if the
+ * lane has no task waiting.
+ */
+struct knhk_run_cycle {
+	__u32 size;
+	__u32 flags;
+	__u32 lane;
+	__u32 reserved;
+	struct knhk_completion completion;
+};
+
+/* knhk_guards.flags: exactly one of */
+#define KNHK_GUARDS_SET		(1U << 0)
+#define KNHK_GUARDS_CLEAR	(1U << 1)
+
+/**
+ * struct knhk_guards - set or clear guards, %KNHK_IOC_GUARDS
+ * @size: sizeof(struct knhk_guards)
+ * @flags: %KNHK_GUARDS_SET or %KNHK_GUARDS_CLEAR
+ * @count: entries in @ids, 1..%KNHK_GUARD_IDS
+ * @reserved: must be 0
+ * @ids: user pointer to @count __u32 guard ids, each below %KNHK_GUARD_IDS
+ *
+ * A task's guards hold when every id it names is set. They are evaluated
+ * when the task is accepted; a task whose guards do not hold completes with
+ * %KNHK_STATUS_GUARD_FAILED without running.
+ */
+struct knhk_guards {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 reserved;
+	__u64 ids;
+};
+
+/**
+ * struct knhk_shared_load - load shared state, %KNHK_IOC_LOAD_SHARED
+ * @size: sizeof(struct knhk_shared_load)
+ * @flags: must be 0
+ * @first: first slot, below %KNHK_SHARED_SLOTS
+ * @count: slots, 1..%KNHK_SHARED_SLOTS - @first
+ * @values: user pointer to @count __u64 values
+ *
+ * Takes effect after every ordered task released so far and before any
+ * released later.
+ */
+struct knhk_shared_load {
+	__u32 size;
+	__u32 flags;
+	__u32 first;
+	__u32 count;
+	__u64 values;
+};
+
+/**
+ * struct knhk_digest - the replay digest, %KNHK_IOC_DIGEST
+ * @size: sizeof(struct knhk_digest)
+ * @flags: must be 0
+ * @digest: xxh64 over the configuration and each source's event chain
+ * @checksum: XOR of every event's timestamp (the seed's cheap check)
+ * @events: number of events
+ *
+ * Waits, like a barrier, until every accepted task has run, so the result
+ * covers exactly the calls made before it.
+ */
+struct knhk_digest {
+	__u32 size;
+	__u32 flags;
+	__u64 digest;
+	__u64 checksum;
+	__u64 events;
+};
+
+/* Event types (knhk_event.type). */
+#define KNHK_EV_TASK_ENQUEUED	1
+#define KNHK_EV_TASK_EXECUTED	2
+#define KNHK_EV_STATE_CHANGE	3	/* guards set or cleared */
+#define KNHK_EV_EXTERNAL_INPUT	4	/* shared state loaded, release */
+
+/* Event sources (knhk_event.source): lanes are 0..lanes-1, then: */
+#define KNHK_SRC_ORDERED	0x100	/* the ordered chain */
+#define KNHK_SRC_SUBMIT		0x101	/* the submit path */
+
+/* knhk_event.status of an external input: what entered. */
+#define KNHK_INPUT_SHARED	1	/* shared state; lane: first slot */
+#define KNHK_INPUT_RELEASE	2	/* release; lane: flags, aux: watermark */
+
+/**
+ * struct knhk_event - one replay record, little-endian
+ * @type: %KNHK_EV_*
+ * @source: lane number, %KNHK_SRC_ORDERED or %KNHK_SRC_SUBMIT
+ * @seq: per-source sequence number, from 0
+ * @ts: logical timestamp from the source's clock
+ * @task_id: the task (task events)
+ * @lane: the task's lane (task events); the argument of an input
+ * @status: %KNHK_STATUS_* (executed); %KNHK_GUARDS_SET or
+ *	%KNHK_GUARDS_CLEAR (state change); %KNHK_INPUT_* (external input)
+ * @ticks: ticks used (executed)
+ * @len: bytes of input data that follow the record in the replay stream:
+ *	the struct knhk_task (enqueued), the guard ids (state change), the
+ *	values (shared state), watermark and flags as two __u64 (release)
+ * @hash: executed: xxh64 of (task_id, output, status, ticks) as __u64,
+ *	__u64, __u32, __u32; otherwise xxh64 of the input data
+ * @aux: the timestamp of an enqueued ordered task; a release's watermark
+ *
+ * Events are in canonical order by (@ts, @source, @seq). Every field is
+ * deterministic; the digest chains whole records.
+ */
+struct knhk_event {
+	__u32 type;
+	__u32 source;
+	__u64 seq;
+	__u64 ts;
+	__u64 task_id;
+	__u32 lane;
+	__u32 status;
+	__u32 ticks;
+	__u32 len;
+	__u64 hash;
+	__u64 aux;
 };
 
 /**
@@ -259,5 +482,15 @@ struct knhk_barrier {
 #define KNHK_IOC_ENQUEUE	_IOW(KNHK_IOC_MAGIC, 0x02, struct knhk_enqueue)
 #define KNHK_IOC_BARRIER	_IOW(KNHK_IOC_MAGIC, 0x03, struct knhk_barrier)
 #define KNHK_IOC_STATS		_IOWR(KNHK_IOC_MAGIC, 0x04, struct knhk_stats)
+#define KNHK_IOC_SUBMIT		_IOWR(KNHK_IOC_MAGIC, 0x05, struct knhk_submit)
+#define KNHK_IOC_ENQUEUE_ORDERED \
+	_IOW(KNHK_IOC_MAGIC, 0x06, struct knhk_enqueue_ordered)
+#define KNHK_IOC_SUBMIT_ORDERED \
+	_IOWR(KNHK_IOC_MAGIC, 0x07, struct knhk_submit)
+#define KNHK_IOC_RELEASE	_IOWR(KNHK_IOC_MAGIC, 0x08, struct knhk_release)
+#define KNHK_IOC_RUN_CYCLE	_IOWR(KNHK_IOC_MAGIC, 0x09, struct knhk_run_cycle)
+#define KNHK_IOC_GUARDS		_IOW(KNHK_IOC_MAGIC, 0x0a, struct knhk_guards)
+#define KNHK_IOC_LOAD_SHARED	_IOW(KNHK_IOC_MAGIC, 0x0b, struct knhk_shared_load)
+#define KNHK_IOC_DIGEST		_IOWR(KNHK_IOC_MAGIC, 0x0c, struct knhk_digest)
 
 #endif /* _UAPI_LINUX_KNHK_SCHED_H */
