@@ -1,26 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * instance.c - one scheduler: configuration, submission, execution,
- * completions
+ * completions, digest
  *
- * Locking: @lock serialises the submit path (configure, enqueue, barrier),
- * @read_lock the completion reader. Workers take neither: a task travels
- * through its lane ring from the submit path to the worker to the reader,
- * each stage the single owner of its ring cursor.
+ * Locking: @lock serialises the submit path (every call that changes what
+ * the instance will compute: configure, submissions, release, run-cycle,
+ * guards, shared state, barrier, digest), @read_lock the completion reader.
+ * Workers take neither: a task travels through its lane ring from the
+ * submit path to the worker to the reader, each stage the single owner of
+ * its ring cursor.
  *
- * The lanes are allocated with the first task, after which the
+ * The lanes are allocated by the first call that is logged (a task, a
+ * release, a guard change, a shared-state load); from then on the
  * configuration is fixed and @lanes never changes until the instance is
  * destroyed, so the reader and the statistics may look at them without the
  * submit lock.
  */
+#include <linux/bitmap.h>
 #include <linux/err.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/xxhash.h>
 #include <asm/timex.h>
 
 #include <knhk/sched.h>
@@ -47,17 +53,22 @@ struct knhk_instance *knhk_instance_create(u32 id)
 	inst->id = id;
 	inst->nr_lanes = KNHK_DEFAULT_LANES;
 	inst->ring_size = KNHK_DEFAULT_RING;
-	inst->cq_size = KNHK_DEFAULT_LANES * KNHK_DEFAULT_RING;
+	inst->cq_size = (KNHK_DEFAULT_LANES + 1) * KNHK_DEFAULT_RING;
 	return inst;
 }
 
-static void knhk_lanes_free(struct knhk_lane *lanes, u32 nr)
+/* Free @nr lanes' slots and the lanes; also undoes a partial start. */
+static void knhk_instance_free(struct knhk_instance *inst, u32 nr)
 {
 	u32 i;
 
-	for (i = 0; i < nr; i++)
-		kvfree(lanes[i].slots);
-	vfree(lanes);
+	for (i = 0; inst->lanes && i < nr; i++)
+		kvfree(inst->lanes[i].slots);
+	vfree(inst->lanes);
+	inst->lanes = NULL;
+	knhk_ordered_free(inst);
+	kvfree(inst->batch);
+	inst->batch = NULL;
 }
 
 /**
@@ -68,10 +79,9 @@ static void knhk_lanes_free(struct knhk_lane *lanes, u32 nr)
  */
 void knhk_instance_destroy(struct knhk_instance *inst)
 {
-	if (inst->lanes) {
+	if (inst->started)
 		knhk_lanes_detach(inst);
-		knhk_lanes_free(inst->lanes, inst->nr_lanes);
-	}
+	knhk_instance_free(inst, inst->nr_lanes + 1);
 	mutex_destroy(&inst->read_lock);
 	mutex_destroy(&inst->lock);
 	kfree(inst);
@@ -80,22 +90,23 @@ void knhk_instance_destroy(struct knhk_instance *inst)
 /**
  * knhk_instance_configure() - set the configuration used from the first task
  * @inst: the instance
- * @cfg: the configuration, flags and reserved fields already checked
+ * @cfg: the configuration, reserved fields already checked
  *
- * Return: 0, -EINVAL for a value out of range, -EBUSY once a task has been
- * accepted, -EINTR if killed while waiting for the submit lock.
+ * Return: 0, -EINVAL for a value out of range, -EBUSY once the instance
+ * has started, -EINTR if killed while waiting for the submit lock.
  */
 int knhk_instance_configure(struct knhk_instance *inst,
 			    const struct knhk_config *cfg)
 {
 	int ret = 0;
 
-	if (!cfg->lanes || cfg->lanes > KNHK_MAX_LANES ||
+	if (cfg->flags & ~KNHK_CONFIG_FLAGS ||
+	    !cfg->lanes || cfg->lanes > KNHK_MAX_LANES ||
 	    !is_power_of_2(cfg->lanes) ||
 	    cfg->ring_size < KNHK_MIN_RING || cfg->ring_size > KNHK_MAX_RING ||
 	    !is_power_of_2(cfg->ring_size) ||
-	    cfg->lanes * cfg->ring_size > KNHK_MAX_SLOTS ||
-	    !cfg->cq_size || cfg->cq_size > cfg->lanes * cfg->ring_size)
+	    (cfg->lanes + 1) * cfg->ring_size > KNHK_MAX_SLOTS ||
+	    !cfg->cq_size || cfg->cq_size > (cfg->lanes + 1) * cfg->ring_size)
 		return -EINVAL;
 
 	if (mutex_lock_killable(&inst->lock))
@@ -106,103 +117,96 @@ int knhk_instance_configure(struct knhk_instance *inst,
 		WRITE_ONCE(inst->nr_lanes, cfg->lanes);
 		WRITE_ONCE(inst->ring_size, cfg->ring_size);
 		WRITE_ONCE(inst->cq_size, cfg->cq_size);
+		inst->step_mode = cfg->flags & KNHK_CONFIG_STEP_MODE;
+		inst->configured = true;
 	}
 	mutex_unlock(&inst->lock);
 	return ret;
 }
 
-/* Allocate the lanes and hand them to the workers; with @inst->lock held. */
+/*
+ * Allocate the lanes, the ordered queue and the batch buffer, and hand the
+ * lanes to the workers; with @lock held. The configuration is fixed from
+ * here on.
+ */
 static int knhk_instance_start(struct knhk_instance *inst)
 {
+	u32 i, nr = inst->nr_lanes + 1;
 	struct knhk_lane *lanes;
-	u32 i;
 
-	lanes = vzalloc(array_size(inst->nr_lanes, sizeof(*lanes)));
+	if (inst->started)
+		return 0;
+	lanes = vzalloc(array_size(nr, sizeof(*lanes)));
 	if (!lanes)
 		return -ENOMEM;
-	for (i = 0; i < inst->nr_lanes; i++) {
+	inst->lanes = lanes;
+	for (i = 0; i < nr; i++) {
 		struct knhk_lane *lane = &lanes[i];
 
 		lane->slots = kvcalloc(inst->ring_size, sizeof(*lane->slots),
 				       GFP_KERNEL_ACCOUNT);
-		if (!lane->slots) {
-			knhk_lanes_free(lanes, i);
-			return -ENOMEM;
-		}
+		if (!lane->slots)
+			goto nomem;
 		knhk_ring_init(&lane->ring, inst->ring_size, KNHK_NR_STAGES, 0);
 		lane->inst = inst;
 		lane->id = i;
+		lane->source = i < inst->nr_lanes ? i : KNHK_SRC_ORDERED;
 	}
+	inst->batch = kvmalloc_array(KNHK_MAX_BATCH, sizeof(*inst->batch),
+				     GFP_KERNEL_ACCOUNT);
+	if (!inst->batch || knhk_ordered_alloc(inst))
+		goto nomem;
+
 	/* The reader and stats look at @lanes without @lock: see knhk_lanes(). */
-	smp_store_release(&inst->lanes, lanes);
+	smp_store_release(&inst->started, true);
 	knhk_lanes_attach(inst);
-	inst->started = true;
 	return 0;
+nomem:
+	knhk_instance_free(inst, i);
+	return -ENOMEM;
 }
 
-static bool knhk_has_room(struct knhk_instance *inst, struct knhk_lane *lane)
+/* The lanes, once the instance has started; else NULL. */
+static struct knhk_lane *knhk_lanes(struct knhk_instance *inst)
 {
-	return inst->nr_submitted - READ_ONCE(inst->nr_completed) <
-	       inst->cq_size &&
-	       knhk_ring_ready(&lane->ring, KNHK_STAGE_SUBMIT);
+	/* Pairs with the release in knhk_instance_start(). */
+	return smp_load_acquire(&inst->started) ? inst->lanes : NULL;
 }
 
 /**
- * knhk_instance_enqueue() - accept one plain task
- * @inst: the instance
- * @ut: the task descriptor
- * @nonblock: fail with -EAGAIN instead of waiting for room
- *
- * Validates the task, then waits (killable) until its lane ring has a free
- * slot and the instance is below its in-flight limit, stamps it with the
- * submit clock and hands it to the lane's worker.
- *
- * Return: 0, -EINVAL for a bad task, -EAGAIN, -EINTR or -ENOMEM.
+ * knhk_slot_execute() - run the task in @slot and log it
+ * @lane: the lane (or ordered chain) it runs on; the caller owns its
+ *	clock and chain
+ * @slot: the slot, holding the task; gets the result
+ * @state: lane state or shared state
+ * @cause_ts: the timestamp the task carries: its enqueue timestamp on a
+ *	lane, its caller timestamp on the ordered chain
+ * @cpu: the CPU running it, for the completion only
  */
-int knhk_instance_enqueue(struct knhk_instance *inst,
-			  const struct knhk_task *ut, bool nonblock)
+void knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
+		       u64 *state, u64 cause_ts, unsigned int cpu)
 {
-	struct knhk_task_x t;
-	struct knhk_lane *lane;
-	struct knhk_slot *slot;
-	int ret;
+	const struct knhk_task_x *t = &slot->task;
+	struct knhk_event ev = {
+		.type		= KNHK_EV_TASK_EXECUTED,
+		.source		= lane->source,
+		.task_id	= t->task_id,
+		.lane		= t->task_id & (lane->inst->nr_lanes - 1),
+	};
+	cycles_t start;
 
-	ret = knhk_task_import(&t, ut, KNHK_TASK_PLAIN);
-	if (ret)
-		return ret;
+	start = get_cycles();
+	knhk_task_run(t, state, &slot->res);
+	slot->cycles = get_cycles() - start;
+	slot->execute_ts = knhk_clock_recv(&lane->clock, cause_ts);
+	slot->cpu = cpu;
 
-	if (mutex_lock_killable(&inst->lock))
-		return -EINTR;
-	if (!inst->started) {
-		ret = knhk_instance_start(inst);
-		if (ret)
-			goto out;
-	}
-	lane = &inst->lanes[t.task_id & (inst->nr_lanes - 1)];
-	if (!knhk_has_room(inst, lane)) {
-		ret = -EAGAIN;
-		if (nonblock)
-			goto out;
-		ret = wait_event_killable(inst->wq, knhk_has_room(inst, lane));
-		if (ret) {
-			ret = -EINTR;
-			goto out;
-		}
-	}
-
-	/* No guard is ever set yet: a guarded task does not run. */
-	t.guard_failed = ut->nguards != 0;
-	t.enqueue_ts = ++inst->submit_clock;
-
-	slot = &lane->slots[knhk_ring_slot(&lane->ring, KNHK_STAGE_SUBMIT, 0)];
-	slot->task = t;
-	knhk_ring_advance(&lane->ring, KNHK_STAGE_SUBMIT, 1);
-	WRITE_ONCE(lane->nr_enqueued, lane->nr_enqueued + 1);
-	WRITE_ONCE(inst->nr_submitted, inst->nr_submitted + 1);
-	knhk_worker_kick(READ_ONCE(lane->cpu));
-out:
-	mutex_unlock(&inst->lock);
-	return ret;
+	ev.ts = slot->execute_ts;
+	ev.status = slot->res.status;
+	ev.ticks = slot->res.ticks;
+	ev.hash = knhk_output_hash(t->task_id, slot->res.output,
+				   slot->res.status, slot->res.ticks);
+	knhk_chain_add(&lane->chain, &ev);
 }
 
 /**
@@ -210,37 +214,379 @@ out:
  * @lane: the lane; the caller is its current worker
  * @cpu: the worker's CPU, reported in completions
  *
- * Each task's execute timestamp is the lane clock after the receive rule,
- * max(lane clock, enqueue timestamp) + 1; the ring is FIFO, so this depends
- * only on the order the submit path gave the lane.
+ * The ring is FIFO, so each task's execute timestamp, max(lane clock,
+ * enqueue timestamp) + 1, depends only on the order the submit path gave
+ * the lane. In step mode only as many tasks run as run-cycle asked for.
  *
  * Return: true if tasks are left for another call.
  */
 bool knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 {
+	struct knhk_instance *inst = lane->inst;
 	u32 i, n;
 
 	n = min_t(u32, knhk_ring_ready(&lane->ring, KNHK_STAGE_EXEC),
 		  KNHK_RUN_BATCH);
+	if (inst->step_mode)
+		n = min_t(u32, n, atomic_read(&lane->steps));
 	if (!n)
 		return false;
 	for (i = 0; i < n; i++) {
-		struct knhk_slot *slot;
-		cycles_t start;
+		u32 s = knhk_ring_slot(&lane->ring, KNHK_STAGE_EXEC, i);
+		struct knhk_slot *slot = &lane->slots[s];
 
-		slot = &lane->slots[knhk_ring_slot(&lane->ring, KNHK_STAGE_EXEC, i)];
-		start = get_cycles();
-		knhk_task_run(&slot->task, lane->state, &slot->res);
-		slot->cycles = get_cycles() - start;
-		lane->clock = max(lane->clock, slot->task.enqueue_ts) + 1;
-		slot->execute_ts = lane->clock;
-		slot->cpu = cpu;
+		knhk_slot_execute(lane, slot, lane->state,
+				  slot->task.enqueue_ts, cpu);
 	}
+	if (inst->step_mode)
+		atomic_sub(n, &lane->steps);
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_EXEC, n);
 	WRITE_ONCE(lane->nr_executed, lane->nr_executed + n);
-	if (wq_has_sleeper(&lane->inst->wq))
-		wake_up_all(&lane->inst->wq);
+	if (wq_has_sleeper(&inst->wq))
+		wake_up_all(&inst->wq);
 	return n == KNHK_RUN_BATCH;
+}
+
+/* Log a call of the submit path that brings something in. */
+static void knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
+			   u32 arg, const void *data, u32 len, u64 aux)
+{
+	struct knhk_event ev = {
+		.type	= type,
+		.source	= KNHK_SRC_SUBMIT,
+		.ts	= knhk_clock_tick(&inst->submit_clock),
+		.status	= what,
+		.lane	= arg,
+		.len	= len,
+		.hash	= xxh64(data, len, 0),
+		.aux	= aux,
+	};
+
+	knhk_chain_add(&inst->submit_chain, &ev);
+}
+
+static void knhk_log_enqueued(struct knhk_instance *inst,
+			      const struct knhk_task_x *t, u32 lane, u64 aux)
+{
+	struct knhk_event ev = {
+		.type		= KNHK_EV_TASK_ENQUEUED,
+		.source		= KNHK_SRC_SUBMIT,
+		.ts		= t->enqueue_ts,
+		.task_id	= t->task_id,
+		.lane		= lane,
+		.len		= sizeof(struct knhk_task),
+		.hash		= t->input_hash,
+		.aux		= aux,
+	};
+
+	knhk_chain_add(&inst->submit_chain, &ev);
+}
+
+/*
+ * Validate a whole submission into @inst->batch, with @lock held. On
+ * -EINVAL, @sb->bad_index names the first bad entry.
+ */
+static int knhk_batch_import(struct knhk_instance *inst,
+			     struct knhk_submit *sb, bool ordered)
+{
+	size_t stride = ordered ? sizeof(struct knhk_ordered_task) :
+				  sizeof(struct knhk_task);
+	enum knhk_task_origin origin = ordered ? KNHK_TASK_ORDERED :
+						 KNHK_TASK_PLAIN;
+	const char __user *p = u64_to_user_ptr(sb->tasks);
+	struct knhk_ordered_task ot = {};
+	u32 i;
+
+	for (i = 0; i < sb->count; i++, p += stride) {
+		struct knhk_batch_entry *e = &inst->batch[i];
+
+		if (copy_from_user(ordered ? (void *)&ot : &ot.task, p, stride))
+			return -EFAULT;
+		if (ot.timestamp > KNHK_TS_MAX ||
+		    knhk_task_import(&e->task, &ot.task, origin)) {
+			sb->bad_index = i;
+			return -EINVAL;
+		}
+		e->task.guard_failed = !knhk_guards_hold(inst->guards, &ot.task);
+		e->ts = ot.timestamp;
+	}
+	return 0;
+}
+
+/* Lanes with newly published tasks whose workers have not been kicked. */
+static void knhk_kick_lanes(struct knhk_instance *inst, unsigned long *kick)
+{
+	u32 l;
+
+	for_each_set_bit(l, kick, inst->nr_lanes)
+		knhk_worker_kick(READ_ONCE(inst->lanes[l].cpu));
+	bitmap_zero(kick, KNHK_MAX_LANES);
+}
+
+static bool knhk_below_limit(struct knhk_instance *inst)
+{
+	return inst->nr_submitted - READ_ONCE(inst->nr_completed) <
+	       inst->cq_size;
+}
+
+static bool knhk_has_room(struct knhk_instance *inst, struct knhk_lane *lane)
+{
+	return knhk_below_limit(inst) &&
+	       (!lane || knhk_ring_ready(&lane->ring, KNHK_STAGE_SUBMIT));
+}
+
+/*
+ * Wait until @lane (NULL: an ordered task) can take a task. Kicks what is
+ * published first: the room may come from those very tasks running.
+ */
+static int knhk_wait_room(struct knhk_instance *inst, struct knhk_lane *lane,
+			  unsigned long *kick, bool nonblock)
+{
+	if (knhk_has_room(inst, lane))
+		return 0;
+	knhk_kick_lanes(inst, kick);
+	if (nonblock)
+		return -EAGAIN;
+	return wait_event_interruptible(inst->wq, knhk_has_room(inst, lane));
+}
+
+static void knhk_accept_plain(struct knhk_instance *inst,
+			      struct knhk_batch_entry *e, struct knhk_lane *lane,
+			      unsigned long *kick)
+{
+	struct knhk_slot *slot;
+
+	e->task.enqueue_ts = knhk_clock_tick(&inst->submit_clock);
+	slot = &lane->slots[knhk_ring_slot(&lane->ring, KNHK_STAGE_SUBMIT, 0)];
+	slot->task = e->task;
+	knhk_ring_advance(&lane->ring, KNHK_STAGE_SUBMIT, 1);
+	WRITE_ONCE(lane->nr_enqueued, lane->nr_enqueued + 1);
+	knhk_log_enqueued(inst, &e->task, lane->id, 0);
+	__set_bit(lane->id, kick);
+}
+
+static void knhk_accept_ordered(struct knhk_instance *inst,
+				struct knhk_batch_entry *e)
+{
+	struct knhk_lane *ord = knhk_ordered_lane(inst);
+	u32 lane = e->task.task_id & (inst->nr_lanes - 1);
+
+	/* Receive rule: the caller's timestamp happened before this. */
+	e->task.enqueue_ts = knhk_clock_recv(&inst->submit_clock, e->ts);
+	knhk_ordered_push(inst, e, lane);
+	WRITE_ONCE(ord->nr_enqueued, ord->nr_enqueued + 1);
+	knhk_log_enqueued(inst, &e->task, lane, e->ts);
+}
+
+/*
+ * The batch in acceptance order: stably by priority, high first. This is
+ * the only place priority reorders anything.
+ */
+static void knhk_batch_order(const struct knhk_instance *inst, u32 count,
+			     u16 *order)
+{
+	u32 i, k = 0, prio;
+
+	for (prio = KNHK_PRIO_HIGH; prio <= KNHK_PRIO_LOW; prio++)
+		for (i = 0; i < count; i++)
+			if (inst->batch[i].task.priority == prio)
+				order[k++] = i;
+}
+
+/**
+ * knhk_instance_submit() - accept a batch of plain or ordered tasks
+ * @inst: the instance
+ * @sb: the batch; @sb->accepted and @sb->bad_index are updated
+ * @ordered: the entries are struct knhk_ordered_task
+ * @nonblock: fail with -EAGAIN instead of waiting for room
+ *
+ * Validates every entry before accepting any, then accepts them in
+ * priority order, waiting for room as needed. See struct knhk_submit.
+ *
+ * Return: 0 when the whole batch is accepted; -EINVAL (bad entry or
+ * batch), -EFAULT, -ENOSPC (ordered queue too full for the batch),
+ * -ENOMEM, -EAGAIN, -EINTR, or -ERESTARTSYS after a signal.
+ */
+int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
+			 bool ordered, bool nonblock)
+{
+	DECLARE_BITMAP(kick, KNHK_MAX_LANES);
+	u16 order[KNHK_MAX_BATCH];
+	u32 k;
+	int ret;
+
+	sb->bad_index = KNHK_BAD_INDEX_NONE;
+	if (!sb->count || sb->count > KNHK_MAX_BATCH ||
+	    sb->accepted > sb->count)
+		return -EINVAL;
+	if (mutex_lock_killable(&inst->lock))
+		return -EINTR;
+	ret = knhk_instance_start(inst);
+	if (!ret)
+		ret = knhk_batch_import(inst, sb, ordered);
+	if (!ret && ordered &&
+	    knhk_ordered_room(inst) < sb->count - sb->accepted)
+		ret = -ENOSPC;
+	if (ret)
+		goto out;
+
+	knhk_batch_order(inst, sb->count, order);
+	bitmap_zero(kick, KNHK_MAX_LANES);
+	for (k = sb->accepted; k < sb->count; k++) {
+		struct knhk_batch_entry *e = &inst->batch[order[k]];
+		struct knhk_lane *lane = NULL;
+
+		if (!ordered)
+			lane = &inst->lanes[e->task.task_id &
+					    (inst->nr_lanes - 1)];
+		ret = knhk_wait_room(inst, lane, kick, nonblock);
+		if (ret)
+			break;
+		if (ordered)
+			knhk_accept_ordered(inst, e);
+		else
+			knhk_accept_plain(inst, e, lane, kick);
+		WRITE_ONCE(inst->nr_submitted, inst->nr_submitted + 1);
+		sb->accepted = k + 1;
+	}
+	knhk_kick_lanes(inst, kick);
+out:
+	mutex_unlock(&inst->lock);
+	return ret;
+}
+
+/*
+ * Run the waiting ordered tasks up to @watermark (or all), one at a time in
+ * heap order, against the shared state; with @lock held. Their results go
+ * to the ordered chain's ring, where the completion reader finds them.
+ */
+static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
+			    u64 watermark)
+{
+	struct knhk_lane *ord = knhk_ordered_lane(inst);
+	struct knhk_ordered_item item;
+	u32 n = 0;
+
+	/* knhk_ordered_room() kept a ring slot for every waiting task. */
+	while (knhk_ring_ready(&ord->ring, KNHK_STAGE_SUBMIT) &&
+	       knhk_ordered_pop(inst, all, watermark, &item)) {
+		struct knhk_slot *slot;
+		u32 s = knhk_ring_slot(&ord->ring, KNHK_STAGE_SUBMIT, 0);
+
+		slot = &ord->slots[s];
+		slot->task = item.task;
+		knhk_slot_execute(ord, slot, inst->shared, item.ts,
+				  raw_smp_processor_id());
+		/* Written and run at once: pass both stages. */
+		knhk_ring_advance(&ord->ring, KNHK_STAGE_SUBMIT, 1);
+		knhk_ring_ready(&ord->ring, KNHK_STAGE_EXEC);
+		knhk_ring_advance(&ord->ring, KNHK_STAGE_EXEC, 1);
+		n++;
+	}
+	WRITE_ONCE(ord->nr_executed, ord->nr_executed + n);
+	if (n)
+		wake_up_all(&inst->wq);
+	return n;
+}
+
+/**
+ * knhk_instance_release() - run waiting ordered tasks
+ * @inst: the instance
+ * @rel: the release; @rel->released is set
+ *
+ * Return: 0, -EINVAL if the instance was never configured nor given a
+ * task (there is nothing a release could mean), -ENOMEM or -EINTR.
+ */
+int knhk_instance_release(struct knhk_instance *inst,
+			  struct knhk_release *rel)
+{
+	const struct {
+		u64 watermark;
+		u64 flags;
+	} in = { rel->watermark, rel->flags };
+	int ret;
+
+	if (mutex_lock_killable(&inst->lock))
+		return -EINTR;
+	ret = -EINVAL;
+	if (!inst->configured && !inst->started)
+		goto out;
+	ret = knhk_instance_start(inst);
+	if (ret)
+		goto out;
+	knhk_log_input(inst, KNHK_EV_EXTERNAL_INPUT, KNHK_INPUT_RELEASE,
+		       rel->flags, &in, sizeof(in), rel->watermark);
+	rel->released = knhk_run_ordered(inst, rel->flags & KNHK_RELEASE_ALL,
+					 rel->watermark);
+out:
+	mutex_unlock(&inst->lock);
+	return ret;
+}
+
+/**
+ * knhk_instance_guards() - set or clear guards
+ * @inst: the instance
+ * @op: %KNHK_GUARDS_SET or %KNHK_GUARDS_CLEAR
+ * @ids: guard ids
+ * @count: entries in @ids
+ *
+ * Return: 0, -EINVAL if any id is out of range (nothing changes), -ENOMEM
+ * or -EINTR.
+ */
+int knhk_instance_guards(struct knhk_instance *inst, u32 op, const u32 *ids,
+			 u32 count)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count; i++)
+		if (ids[i] >= KNHK_GUARD_IDS)
+			return -EINVAL;
+	if (mutex_lock_killable(&inst->lock))
+		return -EINTR;
+	ret = knhk_instance_start(inst);
+	if (ret)
+		goto out;
+	for (i = 0; i < count; i++) {
+		if (op == KNHK_GUARDS_SET)
+			__set_bit(ids[i], inst->guards);
+		else
+			__clear_bit(ids[i], inst->guards);
+	}
+	knhk_log_input(inst, KNHK_EV_STATE_CHANGE, op, 0, ids,
+		       count * sizeof(*ids), 0);
+out:
+	mutex_unlock(&inst->lock);
+	return ret;
+}
+
+/**
+ * knhk_instance_load_shared() - load shared state
+ * @inst: the instance
+ * @first: first slot
+ * @values: the values
+ * @count: slots to load; @first + @count is at most %KNHK_SHARED_SLOTS
+ *
+ * Releases run ordered tasks before they return, so the load lands after
+ * every ordered task released so far.
+ *
+ * Return: 0, -ENOMEM or -EINTR.
+ */
+int knhk_instance_load_shared(struct knhk_instance *inst, u32 first,
+			      const u64 *values, u32 count)
+{
+	int ret;
+
+	if (mutex_lock_killable(&inst->lock))
+		return -EINTR;
+	ret = knhk_instance_start(inst);
+	if (!ret) {
+		memcpy(&inst->shared[first], values, count * sizeof(*values));
+		knhk_log_input(inst, KNHK_EV_EXTERNAL_INPUT, KNHK_INPUT_SHARED,
+			       first, values, count * sizeof(*values), 0);
+	}
+	mutex_unlock(&inst->lock);
+	return ret;
 }
 
 static bool knhk_all_run(struct knhk_instance *inst)
@@ -253,33 +599,99 @@ static bool knhk_all_run(struct knhk_instance *inst)
 	return true;
 }
 
+/*
+ * Wait, with @lock held, until every task accepted so far has run (ordered
+ * tasks run when released, before their release returns). Afterwards the
+ * workers' clocks and chains may be read.
+ */
+static int knhk_wait_all_run(struct knhk_instance *inst)
+{
+	if (inst->started && !inst->step_mode &&
+	    wait_event_killable(inst->wq, knhk_all_run(inst)))
+		return -EINTR;
+	/* The workers wrote their chains before advancing their cursors. */
+	smp_rmb();
+	return 0;
+}
+
 /**
  * knhk_instance_barrier() - wait until every accepted task has run
  * @inst: the instance
  *
  * Holds the submit lock, so it waits for exactly the tasks accepted before
- * it, as one more step of the submit path.
+ * it. Ordered tasks not yet released are not waited for.
  *
- * Return: 0, or -EINTR if killed.
+ * Return: 0, -EINVAL in step mode (lanes run only by run-cycle), or -EINTR
+ * if killed.
  */
 int knhk_instance_barrier(struct knhk_instance *inst)
 {
-	int ret = 0;
+	int ret;
 
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
-	if (inst->started &&
-	    wait_event_killable(inst->wq, knhk_all_run(inst)))
-		ret = -EINTR;
+	ret = inst->step_mode ? -EINVAL : knhk_wait_all_run(inst);
 	mutex_unlock(&inst->lock);
 	return ret;
 }
 
-/* The lanes, once the first task has published them; else NULL. */
-static struct knhk_lane *knhk_lanes(struct knhk_instance *inst)
+/**
+ * knhk_instance_digest() - the replay digest of everything so far
+ * @inst: the instance
+ * @d: filled with the digest, checksum and event count
+ *
+ * Waits like a barrier first. Sources are folded in canonical order: lanes,
+ * the ordered chain, the submit path; an instance not started yet has
+ * empty chains.
+ *
+ * Return: 0 or -EINTR.
+ */
+int knhk_instance_digest(struct knhk_instance *inst, struct knhk_digest *d)
 {
-	/* Pairs with the release in knhk_instance_start(). */
-	return smp_load_acquire(&inst->lanes);
+	const struct knhk_digest_cfg cfg = {
+		.version = KNHK_DIGEST_VERSION,
+		.lanes = inst->nr_lanes,
+	};
+	static const struct knhk_chain none;
+	struct xxh64_state st;
+	u32 i;
+	int ret;
+
+	if (mutex_lock_killable(&inst->lock))
+		return -EINTR;
+	ret = knhk_wait_all_run(inst);
+	if (ret)
+		goto out;
+	d->events = 0;
+	d->checksum = 0;
+	knhk_digest_begin(&st, &cfg);
+	for (i = 0; i <= inst->nr_lanes + 1; i++) {
+		const struct knhk_chain *c = &none;
+		u32 source = i;
+
+		if (i == inst->nr_lanes + 1) {
+			c = &inst->submit_chain;
+			source = KNHK_SRC_SUBMIT;
+		} else if (inst->started) {
+			c = &inst->lanes[i].chain;
+			source = inst->lanes[i].source;
+		} else if (i == inst->nr_lanes) {
+			source = KNHK_SRC_ORDERED;
+		}
+		knhk_digest_add(&st, source, c);
+		d->events += c->count;
+		d->checksum ^= c->xor;
+	}
+	d->digest = xxh64_digest(&st);
+out:
+	mutex_unlock(&inst->lock);
+	return ret;
+}
+
+/* Which rings the reader takes completions from: not the lanes in step mode. */
+static u32 knhk_reap_first(const struct knhk_instance *inst)
+{
+	return inst->step_mode ? inst->nr_lanes : 0;
 }
 
 static bool knhk_completions_ready(struct knhk_instance *inst)
@@ -287,44 +699,57 @@ static bool knhk_completions_ready(struct knhk_instance *inst)
 	struct knhk_lane *lanes = knhk_lanes(inst);
 	u32 i;
 
-	for (i = 0; lanes && i < inst->nr_lanes; i++)
+	for (i = knhk_reap_first(inst); lanes && i <= inst->nr_lanes; i++)
 		if (knhk_ring_pending(&lanes[i].ring, KNHK_STAGE_REAP))
 			return true;
 	return false;
 }
 
-static int knhk_put_completion(char __user *buf, const struct knhk_lane *lane,
-			       const struct knhk_slot *slot)
+static void knhk_fill_completion(struct knhk_completion *rec,
+				 const struct knhk_lane *lane,
+				 const struct knhk_slot *slot)
 {
-	const struct knhk_completion rec = {
+	*rec = (struct knhk_completion){
 		.task_id	= slot->task.task_id,
 		.output		= slot->res.output,
 		.enqueue_ts	= slot->task.enqueue_ts,
 		.execute_ts	= slot->execute_ts,
 		.cycles		= slot->cycles,
-		.lane		= lane->id,
+		.lane		= slot->task.task_id &
+				  (lane->inst->nr_lanes - 1),
 		.status		= slot->res.status,
 		.ticks		= slot->res.ticks,
 		.cpu		= slot->cpu,
+		.flags		= lane->source == KNHK_SRC_ORDERED ?
+				  KNHK_COMPLETION_ORDERED : 0,
 	};
+}
 
-	return copy_to_user(buf, &rec, sizeof(rec)) ? -EFAULT : 0;
+/* Free @n reaped slots of @lane; with @read_lock held. */
+static void knhk_reaped(struct knhk_instance *inst, struct knhk_lane *lane,
+			u32 n)
+{
+	knhk_ring_advance(&lane->ring, KNHK_STAGE_REAP, n);
+	WRITE_ONCE(inst->nr_completed, inst->nr_completed + n);
+	/* A submitter may be waiting for room. */
+	wake_up_all(&inst->wq);
 }
 
 /*
- * Copy up to @max completions to @buf, lane by lane starting after the lane
+ * Copy up to @max completions to @buf, ring by ring starting after the one
  * served last, and free their slots. With @read_lock held.
  */
 static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 			 size_t max)
 {
 	struct knhk_lane *lanes = knhk_lanes(inst);
+	u32 first = knhk_reap_first(inst), nr = inst->nr_lanes + 1 - first;
 	size_t done = 0;
 	int err = 0;
 	u32 k;
 
-	for (k = 0; lanes && k < inst->nr_lanes && done < max && !err; k++) {
-		u32 l = (inst->reap_next + k) & (inst->nr_lanes - 1);
+	for (k = 0; lanes && k < nr && done < max && !err; k++) {
+		u32 l = first + (inst->reap_next + k) % nr;
 		struct knhk_lane *lane = &lanes[l];
 		u32 i, n;
 
@@ -332,23 +757,22 @@ static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 			  max - done);
 		for (i = 0; i < n; i++) {
 			u32 s = knhk_ring_slot(&lane->ring, KNHK_STAGE_REAP, i);
+			struct knhk_completion rec;
 
-			err = knhk_put_completion(buf, lane, &lane->slots[s]);
-			if (err)
+			knhk_fill_completion(&rec, lane, &lane->slots[s]);
+			if (copy_to_user(buf, &rec, sizeof(rec))) {
+				err = -EFAULT;
 				break;
-			buf += sizeof(struct knhk_completion);
+			}
+			buf += sizeof(rec);
 		}
 		if (!i)
 			continue;
-		knhk_ring_advance(&lane->ring, KNHK_STAGE_REAP, i);
+		knhk_reaped(inst, lane, i);
 		done += i;
-		inst->reap_next = l + 1;
+		inst->reap_next = l - first + 1;
 	}
-	if (!done)
-		return err;
-	WRITE_ONCE(inst->nr_completed, inst->nr_completed + done);
-	wake_up_all(&inst->wq);
-	return done * sizeof(struct knhk_completion);
+	return done ? done * sizeof(struct knhk_completion) : err;
 }
 
 /**
@@ -386,6 +810,66 @@ ssize_t knhk_instance_read(struct knhk_instance *inst, char __user *buf,
 	return ret;
 }
 
+/* Whether @lane's worker has run the task before position @target. */
+static bool knhk_lane_reached(struct knhk_lane *lane, u32 target)
+{
+	/* Pairs with the release in knhk_lane_run(): the result is written. */
+	u32 pos = smp_load_acquire(&lane->ring.cur[KNHK_STAGE_EXEC].pos);
+
+	return (s32)(pos - target) >= 0;
+}
+
+/**
+ * knhk_instance_run_cycle() - step mode: run one lane's head task
+ * @inst: the instance
+ * @rc: the lane; gets the completion
+ *
+ * The task runs on the lane's worker like any other; the call waits for it
+ * and takes its completion from the ring itself (the reader skips lanes in
+ * step mode).
+ *
+ * Return: 0, -EINVAL outside step mode or for a lane out of range,
+ * -ENODATA if the lane has no task waiting, -EINTR if killed.
+ */
+int knhk_instance_run_cycle(struct knhk_instance *inst,
+			    struct knhk_run_cycle *rc)
+{
+	struct knhk_lane *lane;
+	u32 target, s;
+	int ret = 0;
+
+	if (mutex_lock_killable(&inst->lock))
+		return -EINTR;
+	if (!inst->step_mode || rc->lane >= inst->nr_lanes) {
+		ret = -EINVAL;
+		goto out;
+	}
+	lane = &inst->lanes[rc->lane];
+	if (!inst->started ||
+	    !knhk_ring_pending(&lane->ring, KNHK_STAGE_EXEC)) {
+		ret = -ENODATA;
+		goto out;
+	}
+	target = READ_ONCE(lane->ring.cur[KNHK_STAGE_EXEC].pos) + 1;
+	atomic_inc(&lane->steps);
+	knhk_worker_kick(READ_ONCE(lane->cpu));
+	if (wait_event_killable(inst->wq, knhk_lane_reached(lane, target))) {
+		ret = -EINTR;
+		goto out;
+	}
+
+	mutex_lock(&inst->read_lock);
+	if (knhk_ring_ready(&lane->ring, KNHK_STAGE_REAP)) {
+		s = knhk_ring_slot(&lane->ring, KNHK_STAGE_REAP, 0);
+		knhk_fill_completion(&rc->completion, lane, &lane->slots[s]);
+		knhk_reaped(inst, lane, 1);
+	}
+	mutex_unlock(&inst->read_lock);
+out:
+	mutex_unlock(&inst->lock);
+	return ret;
+}
+
 /**
  * knhk_instance_poll() - readiness of an instance's file
  * @inst: the instance
@@ -418,7 +902,7 @@ __poll_t knhk_instance_poll(struct knhk_instance *inst, struct file *file,
  * @room: entries in @uls
  *
  * The counters are read without locks: each is exact, the set is a snapshot
- * only when the instance is idle.
+ * only when the instance is idle. Ordered tasks count in the totals only.
  *
  * Return: 0 or -EFAULT.
  */
@@ -431,11 +915,11 @@ int knhk_instance_stats(struct knhk_instance *inst, struct knhk_stats *st,
 	st->lanes = READ_ONCE(inst->nr_lanes);
 	st->submitted = READ_ONCE(inst->nr_submitted);
 	st->completed = READ_ONCE(inst->nr_completed);
-	st->executed = 0;
+	st->executed = lanes ? READ_ONCE(lanes[st->lanes].nr_executed) : 0;
 	for (i = 0; i < st->lanes; i++) {
 		struct knhk_lane_stats ls = {};
 
-		/* Before the first task there are no lanes: all zero. */
+		/* Before the instance starts there are no lanes: all zero. */
 		if (lanes) {
 			ls.enqueued = READ_ONCE(lanes[i].nr_enqueued);
 			ls.executed = READ_ONCE(lanes[i].nr_executed);

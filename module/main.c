@@ -11,6 +11,8 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include <knhk/sched.h>
@@ -66,23 +68,123 @@ static long knhk_ioc_configure(struct knhk_instance *inst, void __user *uarg)
 	ret = knhk_copy_in(&cfg, sizeof(cfg), uarg);
 	if (ret)
 		return ret;
-	if (cfg.flags & ~KNHK_CONFIG_FLAGS || cfg.reserved)
+	if (cfg.reserved)
 		return -EINVAL;
 	return knhk_instance_configure(inst, &cfg);
 }
 
+/* A batch of one: the task is read again, from inside the ioctl argument. */
 static long knhk_ioc_enqueue(struct knhk_instance *inst, void __user *uarg,
-			     bool nonblock)
+			     bool ordered, bool nonblock)
 {
+	struct knhk_enqueue_ordered eo;
 	struct knhk_enqueue e;
+	struct knhk_submit sb = { .count = 1 };
+	void __user *task;
 	int ret;
 
-	ret = knhk_copy_in(&e, sizeof(e), uarg);
+	if (ordered) {
+		ret = knhk_copy_in(&eo, sizeof(eo), uarg);
+		task = &((struct knhk_enqueue_ordered __user *)uarg)->ot;
+	} else {
+		ret = knhk_copy_in(&e, sizeof(e), uarg);
+		task = &((struct knhk_enqueue __user *)uarg)->task;
+	}
 	if (ret)
 		return ret;
-	if (e.flags)
+	if (ordered ? eo.flags : e.flags)
 		return -EINVAL;
-	return knhk_instance_enqueue(inst, &e.task, nonblock);
+	sb.tasks = (uintptr_t)task;
+	return knhk_instance_submit(inst, &sb, ordered, nonblock);
+}
+
+static long knhk_ioc_submit(struct knhk_instance *inst, void __user *uarg,
+			    bool ordered, bool nonblock)
+{
+	struct knhk_submit sb;
+	int ret;
+
+	ret = knhk_copy_in(&sb, sizeof(sb), uarg);
+	if (ret)
+		return ret;
+	if (sb.flags || sb.reserved)
+		return -EINVAL;
+	ret = knhk_instance_submit(inst, &sb, ordered, nonblock);
+	/* Whatever happened, say how far it got. */
+	if (knhk_copy_out(uarg, &sb, sizeof(sb)))
+		return -EFAULT;
+	return ret;
+}
+
+static long knhk_ioc_release(struct knhk_instance *inst, void __user *uarg)
+{
+	struct knhk_release rel;
+	int ret;
+
+	ret = knhk_copy_in(&rel, sizeof(rel), uarg);
+	if (ret)
+		return ret;
+	if (rel.flags & ~KNHK_RELEASE_ALL || rel.reserved)
+		return -EINVAL;
+	ret = knhk_instance_release(inst, &rel);
+	if (ret)
+		return ret;
+	return knhk_copy_out(uarg, &rel, sizeof(rel));
+}
+
+static long knhk_ioc_run_cycle(struct knhk_instance *inst, void __user *uarg)
+{
+	struct knhk_run_cycle rc;
+	int ret;
+
+	ret = knhk_copy_in(&rc, sizeof(rc), uarg);
+	if (ret)
+		return ret;
+	if (rc.flags || rc.reserved)
+		return -EINVAL;
+	ret = knhk_instance_run_cycle(inst, &rc);
+	if (ret)
+		return ret;
+	return knhk_copy_out(uarg, &rc, sizeof(rc));
+}
+
+static long knhk_ioc_guards(struct knhk_instance *inst, void __user *uarg)
+{
+	struct knhk_guards g;
+	u32 *ids;
+	int ret;
+
+	ret = knhk_copy_in(&g, sizeof(g), uarg);
+	if (ret)
+		return ret;
+	if ((g.flags != KNHK_GUARDS_SET && g.flags != KNHK_GUARDS_CLEAR) ||
+	    g.reserved || !g.count || g.count > KNHK_GUARD_IDS)
+		return -EINVAL;
+	ids = memdup_user(u64_to_user_ptr(g.ids), g.count * sizeof(*ids));
+	if (IS_ERR(ids))
+		return PTR_ERR(ids);
+	ret = knhk_instance_guards(inst, g.flags, ids, g.count);
+	kfree(ids);
+	return ret;
+}
+
+static long knhk_ioc_load_shared(struct knhk_instance *inst,
+				 void __user *uarg)
+{
+	u64 values[KNHK_SHARED_SLOTS];
+	struct knhk_shared_load sl;
+	int ret;
+
+	ret = knhk_copy_in(&sl, sizeof(sl), uarg);
+	if (ret)
+		return ret;
+	if (sl.flags || sl.first >= KNHK_SHARED_SLOTS || !sl.count ||
+	    sl.count > KNHK_SHARED_SLOTS - sl.first)
+		return -EINVAL;
+	if (copy_from_user(values, u64_to_user_ptr(sl.values),
+			   sl.count * sizeof(values[0])))
+		return -EFAULT;
+	return knhk_instance_load_shared(inst, sl.first, values, sl.count);
 }
 
 static long knhk_ioc_barrier(struct knhk_instance *inst, void __user *uarg)
@@ -96,6 +198,22 @@ static long knhk_ioc_barrier(struct knhk_instance *inst, void __user *uarg)
 	if (b.flags)
 		return -EINVAL;
 	return knhk_instance_barrier(inst);
+}
+
+static long knhk_ioc_digest(struct knhk_instance *inst, void __user *uarg)
+{
+	struct knhk_digest d;
+	int ret;
+
+	ret = knhk_copy_in(&d, sizeof(d), uarg);
+	if (ret)
+		return ret;
+	if (d.flags)
+		return -EINVAL;
+	ret = knhk_instance_digest(inst, &d);
+	if (ret)
+		return ret;
+	return knhk_copy_out(uarg, &d, sizeof(d));
 }
 
 static long knhk_ioc_stats(struct knhk_instance *inst, void __user *uarg)
@@ -129,9 +247,25 @@ static long knhk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KNHK_IOC_CONFIGURE:
 		return knhk_ioc_configure(inst, uarg);
 	case KNHK_IOC_ENQUEUE:
-		return knhk_ioc_enqueue(inst, uarg, nonblock);
+		return knhk_ioc_enqueue(inst, uarg, false, nonblock);
+	case KNHK_IOC_ENQUEUE_ORDERED:
+		return knhk_ioc_enqueue(inst, uarg, true, nonblock);
+	case KNHK_IOC_SUBMIT:
+		return knhk_ioc_submit(inst, uarg, false, nonblock);
+	case KNHK_IOC_SUBMIT_ORDERED:
+		return knhk_ioc_submit(inst, uarg, true, nonblock);
+	case KNHK_IOC_RELEASE:
+		return knhk_ioc_release(inst, uarg);
+	case KNHK_IOC_RUN_CYCLE:
+		return knhk_ioc_run_cycle(inst, uarg);
+	case KNHK_IOC_GUARDS:
+		return knhk_ioc_guards(inst, uarg);
+	case KNHK_IOC_LOAD_SHARED:
+		return knhk_ioc_load_shared(inst, uarg);
 	case KNHK_IOC_BARRIER:
 		return knhk_ioc_barrier(inst, uarg);
+	case KNHK_IOC_DIGEST:
+		return knhk_ioc_digest(inst, uarg);
 	case KNHK_IOC_STATS:
 		return knhk_ioc_stats(inst, uarg);
 	default:

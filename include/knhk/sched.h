@@ -5,13 +5,17 @@
 #ifndef _KNHK_SCHED_H
 #define _KNHK_SCHED_H
 
+#include <linux/atomic.h>
 #include <linux/cache.h>
 #include <linux/list.h>
+#include <linux/min_heap.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
+#include <knhk/clock.h>
+#include <knhk/event.h>
 #include <knhk/ring.h>
 #include <knhk/task.h>
 
@@ -42,32 +46,66 @@ struct knhk_slot {
 struct knhk_instance;
 
 /**
- * struct knhk_lane - a logical core of an instance
+ * struct knhk_lane - a logical core of an instance, or its ordered chain
  * @ring: cursors of @slots; each stage's cursor on its own cache line
  * @slots: the ring's entries
  * @inst: owning instance
- * @id: lane number within the instance
+ * @id: index in the instance's lanes; the ordered chain is the last
+ * @source: event source: @id, or %KNHK_SRC_ORDERED
  * @cpu: CPU whose worker runs the lane; changed only under the home lock
  * @node: entry in that worker's RCU list of lanes
  * @nr_enqueued: tasks accepted (submit path only)
+ * @steps: step mode: tasks the worker may still run (run-cycle adds)
  * @clock: the lane's Lamport clock (its worker only)
+ * @chain: the lane's events (its worker only)
  * @nr_executed: tasks run (its worker only)
  * @state: lane state, read and written by the lane's programs only
+ *
+ * The ordered chain is a lane that no worker runs: a release writes each
+ * task and its result into the ring at once, on the submit path, and the
+ * reader takes completions from it like from any lane.
  */
 struct knhk_lane {
 	struct knhk_ring ring;
 	struct knhk_slot *slots;
 	struct knhk_instance *inst;
 	u32 id;
+	u32 source;
 	int cpu;
 	struct list_head node;
 	u64 nr_enqueued;
+	atomic_t steps;
 
 	/* Owned by the lane's current worker. */
-	u64 clock ____cacheline_aligned_in_smp;
+	struct knhk_clock clock ____cacheline_aligned_in_smp;
+	struct knhk_chain chain;
 	u64 nr_executed;
 	u64 state[KNHK_LANE_SLOTS];
 } ____cacheline_aligned_in_smp;
+
+/**
+ * struct knhk_ordered_item - an ordered task waiting for release
+ * @ts: caller's timestamp
+ * @seq: ordered submissions before it, the last tie-break
+ * @lane: the task's lane, the first tie-break
+ * @task: the task
+ */
+struct knhk_ordered_item {
+	u64 ts;
+	u64 seq;
+	u32 lane;
+	struct knhk_task_x task;
+};
+
+/**
+ * struct knhk_batch_entry - one validated entry of a submission
+ * @task: the task, guards evaluated
+ * @ts: caller's timestamp, for an ordered task
+ */
+struct knhk_batch_entry {
+	struct knhk_task_x task;
+	u64 ts;
+};
 
 /**
  * struct knhk_instance - one scheduler, private to an open file
@@ -80,9 +118,19 @@ struct knhk_lane {
  * @nr_lanes: lanes, a power of two
  * @ring_size: slots per lane ring
  * @cq_size: in-flight limit (accepted, completion not read)
+ * @step_mode: lanes run only through run-cycle
+ * @configured: the configure ioctl succeeded
  * @started: a task has been accepted; the configuration is fixed
- * @lanes: the lanes, or NULL before the first configure or task
+ * @lanes: @nr_lanes lanes then the ordered chain, or NULL before the first
+ *	task
  * @submit_clock: the submit path's Lamport clock
+ * @submit_chain: the submit path's events
+ * @guards: the guard table: set guard ids
+ * @shared: shared state, used by ordered tasks only
+ * @heap: ordered tasks waiting for release, a min-heap of
+ *	struct knhk_ordered_item by (timestamp, lane, seq)
+ * @ordered_seq: ordered tasks accepted
+ * @batch: room to validate one submission in
  * @nr_submitted: tasks accepted (under @lock)
  * @nr_completed: completions read (under @read_lock)
  * @reap_next: lane the reader looks at first, for fairness
@@ -97,14 +145,37 @@ struct knhk_instance {
 	u32 nr_lanes;
 	u32 ring_size;
 	u32 cq_size;
+	bool step_mode;
+	bool configured;
 	bool started;
 	struct knhk_lane *lanes;
 
-	u64 submit_clock;
+	struct knhk_clock submit_clock;
+	struct knhk_chain submit_chain;
+	DECLARE_BITMAP(guards, KNHK_GUARD_IDS);
+	u64 shared[KNHK_SHARED_SLOTS];
+	struct min_heap heap;
+	u64 ordered_seq;
+	struct knhk_batch_entry *batch;
 	u64 nr_submitted;
 	u64 nr_completed;
 	u32 reap_next;
 };
+
+/* The ordered chain: the lane after the last. */
+static inline struct knhk_lane *knhk_ordered_lane(struct knhk_instance *inst)
+{
+	return &inst->lanes[inst->nr_lanes];
+}
+
+/* ordered.c */
+int knhk_ordered_alloc(struct knhk_instance *inst);
+void knhk_ordered_free(struct knhk_instance *inst);
+u32 knhk_ordered_room(struct knhk_instance *inst);
+void knhk_ordered_push(struct knhk_instance *inst,
+		       const struct knhk_batch_entry *e, u32 lane);
+bool knhk_ordered_pop(struct knhk_instance *inst, bool all, u64 watermark,
+		      struct knhk_ordered_item *item);
 
 /* worker.c */
 int knhk_workers_init(void);
@@ -118,12 +189,23 @@ struct knhk_instance *knhk_instance_create(u32 id);
 void knhk_instance_destroy(struct knhk_instance *inst);
 int knhk_instance_configure(struct knhk_instance *inst,
 			    const struct knhk_config *cfg);
-int knhk_instance_enqueue(struct knhk_instance *inst,
-			  const struct knhk_task *ut, bool nonblock);
+int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
+			 bool ordered, bool nonblock);
+int knhk_instance_release(struct knhk_instance *inst,
+			  struct knhk_release *rel);
+int knhk_instance_run_cycle(struct knhk_instance *inst,
+			    struct knhk_run_cycle *rc);
+int knhk_instance_guards(struct knhk_instance *inst, u32 op, const u32 *ids,
+			 u32 count);
+int knhk_instance_load_shared(struct knhk_instance *inst, u32 first,
+			      const u64 *values, u32 count);
 int knhk_instance_barrier(struct knhk_instance *inst);
+int knhk_instance_digest(struct knhk_instance *inst, struct knhk_digest *d);
 int knhk_instance_stats(struct knhk_instance *inst, struct knhk_stats *st,
 			struct knhk_lane_stats __user *uls, u32 room);
 bool knhk_lane_run(struct knhk_lane *lane, unsigned int cpu);
+void knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
+		       u64 *state, u64 cause_ts, unsigned int cpu);
 ssize_t knhk_instance_read(struct knhk_instance *inst, char __user *buf,
 			   size_t count, bool nonblock);
 __poll_t knhk_instance_poll(struct knhk_instance *inst, struct file *file,
