@@ -66,6 +66,11 @@ struct knhk_version {
  *	instance admits; 1..(@lanes + 1) * @ring_size
  * @reserved: must be 0
  *
+ * A task holds its lane slot from submission until its completion is read
+ * (the result is written in place), so a lane takes at most @ring_size
+ * tasks whose completions are unread; an enqueue to a full lane waits for
+ * the reader like one over @cq_size does.
+ *
  * The ordered queue holds @ring_size tasks too, like one more lane: ordered
  * tasks waiting for release plus released ones whose completion is unread.
  * A full ordered queue fails an ordered submission with -ENOSPC (only a
