@@ -744,12 +744,13 @@ static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 {
 	struct knhk_lane *lanes = knhk_lanes(inst);
 	u32 first = knhk_reap_first(inst), nr = inst->nr_lanes + 1 - first;
+	u32 start = inst->reap_next;
 	size_t done = 0;
 	int err = 0;
 	u32 k;
 
 	for (k = 0; lanes && k < nr && done < max && !err; k++) {
-		u32 l = first + (inst->reap_next + k) % nr;
+		u32 l = first + (start + k) % nr;
 		struct knhk_lane *lane = &lanes[l];
 		u32 i, n;
 
