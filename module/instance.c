@@ -17,6 +17,7 @@
  * submit lock.
  */
 #include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
@@ -54,6 +55,7 @@ struct knhk_instance *knhk_instance_create(u32 id)
 	inst->nr_lanes = KNHK_DEFAULT_LANES;
 	inst->ring_size = KNHK_DEFAULT_RING;
 	inst->cq_size = (KNHK_DEFAULT_LANES + 1) * KNHK_DEFAULT_RING;
+	knhk_debugfs_instance(inst);
 	return inst;
 }
 
@@ -81,6 +83,9 @@ void knhk_instance_destroy(struct knhk_instance *inst)
 {
 	if (inst->started)
 		knhk_lanes_detach(inst);
+	knhk_replay_close(inst);
+	/* Waits for debugfs readers still in one of the files. */
+	debugfs_remove(inst->dir);
 	knhk_instance_free(inst, inst->nr_lanes + 1);
 	mutex_destroy(&inst->read_lock);
 	mutex_destroy(&inst->lock);
@@ -98,8 +103,16 @@ void knhk_instance_destroy(struct knhk_instance *inst)
 int knhk_instance_configure(struct knhk_instance *inst,
 			    const struct knhk_config *cfg)
 {
+	u32 subbuf = cfg->replay_subbuf_size ?: KNHK_REPLAY_SUBBUF;
+	u32 nr_subbufs = cfg->replay_nr_subbufs ?: KNHK_REPLAY_NR_SUBBUFS;
 	int ret = 0;
 
+	if ((cfg->flags & KNHK_CONFIG_REPLAY_DROP &&
+	     !(cfg->flags & KNHK_CONFIG_REPLAY)) ||
+	    subbuf < KNHK_REPLAY_MIN_SUBBUF || subbuf > KNHK_REPLAY_MAX_SUBBUF ||
+	    !is_power_of_2(subbuf) || nr_subbufs < 2 ||
+	    nr_subbufs > KNHK_REPLAY_MAX_SUBBUFS)
+		return -EINVAL;
 	if (cfg->flags & ~KNHK_CONFIG_FLAGS ||
 	    !cfg->lanes || cfg->lanes > KNHK_MAX_LANES ||
 	    !is_power_of_2(cfg->lanes) ||
@@ -118,6 +131,10 @@ int knhk_instance_configure(struct knhk_instance *inst,
 		WRITE_ONCE(inst->ring_size, cfg->ring_size);
 		WRITE_ONCE(inst->cq_size, cfg->cq_size);
 		inst->step_mode = cfg->flags & KNHK_CONFIG_STEP_MODE;
+		inst->replay = cfg->flags & KNHK_CONFIG_REPLAY;
+		inst->replay_drop = cfg->flags & KNHK_CONFIG_REPLAY_DROP;
+		inst->subbuf_size = subbuf;
+		inst->nr_subbufs = nr_subbufs;
 		inst->configured = true;
 	}
 	mutex_unlock(&inst->lock);
@@ -154,7 +171,7 @@ static int knhk_instance_start(struct knhk_instance *inst)
 	}
 	inst->batch = kvmalloc_array(KNHK_MAX_BATCH, sizeof(*inst->batch),
 				     GFP_KERNEL_ACCOUNT);
-	if (!inst->batch || knhk_ordered_alloc(inst))
+	if (!inst->batch || knhk_ordered_alloc(inst) || knhk_replay_open(inst))
 		goto nomem;
 
 	/* The reader and stats look at @lanes without @lock: see knhk_lanes(). */
@@ -182,19 +199,30 @@ static struct knhk_lane *knhk_lanes(struct knhk_instance *inst)
  * @cause_ts: the timestamp the task carries: its enqueue timestamp on a
  *	lane, its caller timestamp on the ordered chain
  * @cpu: the CPU running it, for the completion only
+ *
+ * Return: false if a lossless replay stream has no room for the event: the
+ * task was not run, try again later.
  */
-void knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
+bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 		       u64 *state, u64 cause_ts, unsigned int cpu)
 {
+	struct knhk_instance *inst = lane->inst;
 	const struct knhk_task_x *t = &slot->task;
 	struct knhk_event ev = {
 		.type		= KNHK_EV_TASK_EXECUTED,
 		.source		= lane->source,
 		.task_id	= t->task_id,
-		.lane		= t->task_id & (lane->inst->nr_lanes - 1),
+		.lane		= t->task_id & (inst->nr_lanes - 1),
 	};
 	cycles_t start;
+	void *rec;
 
+	/* The event's room is taken first, so a full stream leaves no trace. */
+	preempt_disable();
+	if (!knhk_replay_reserve(inst, 0, &rec)) {
+		preempt_enable();
+		return false;
+	}
 	start = get_cycles();
 	knhk_task_run(t, state, &slot->res);
 	slot->cycles = get_cycles() - start;
@@ -207,6 +235,9 @@ void knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 	ev.hash = knhk_output_hash(t->task_id, slot->res.output,
 				   slot->res.status, slot->res.ticks);
 	knhk_chain_add(&lane->chain, &ev);
+	knhk_replay_put(rec, &ev, NULL);
+	preempt_enable();
+	return true;
 }
 
 /**
@@ -218,11 +249,13 @@ void knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
  * enqueue timestamp) + 1, depends only on the order the submit path gave
  * the lane. In step mode only as many tasks run as run-cycle asked for.
  *
- * Return: true if tasks are left for another call.
+ * Return: whether tasks are left, and if so whether to wait for the
+ * replay stream first.
  */
-bool knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
+enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 {
 	struct knhk_instance *inst = lane->inst;
+	enum knhk_lane_state ret;
 	u32 i, n;
 
 	n = min_t(u32, knhk_ring_ready(&lane->ring, KNHK_STAGE_EXEC),
@@ -230,21 +263,27 @@ bool knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 	if (inst->step_mode)
 		n = min_t(u32, n, atomic_read(&lane->steps));
 	if (!n)
-		return false;
+		return KNHK_LANE_IDLE;
+	ret = n == KNHK_RUN_BATCH ? KNHK_LANE_MORE : KNHK_LANE_IDLE;
 	for (i = 0; i < n; i++) {
 		u32 s = knhk_ring_slot(&lane->ring, KNHK_STAGE_EXEC, i);
 		struct knhk_slot *slot = &lane->slots[s];
 
-		knhk_slot_execute(lane, slot, lane->state,
-				  slot->task.enqueue_ts, cpu);
+		if (!knhk_slot_execute(lane, slot, lane->state,
+				       slot->task.enqueue_ts, cpu)) {
+			ret = KNHK_LANE_STALLED;
+			break;
+		}
 	}
+	if (!i)
+		return ret;
 	if (inst->step_mode)
-		atomic_sub(n, &lane->steps);
-	knhk_ring_advance(&lane->ring, KNHK_STAGE_EXEC, n);
-	WRITE_ONCE(lane->nr_executed, lane->nr_executed + n);
+		atomic_sub(i, &lane->steps);
+	knhk_ring_advance(&lane->ring, KNHK_STAGE_EXEC, i);
+	WRITE_ONCE(lane->nr_executed, lane->nr_executed + i);
 	if (wq_has_sleeper(&inst->wq))
 		wake_up_all(&inst->wq);
-	return n == KNHK_RUN_BATCH;
+	return ret;
 }
 
 /* Log a call of the submit path that brings something in. */
@@ -262,12 +301,14 @@ static void knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
 		.aux	= aux,
 	};
 
-	knhk_chain_add(&inst->submit_chain, &ev);
+	knhk_emit(inst, &ev, data);
 }
 
 static void knhk_log_enqueued(struct knhk_instance *inst,
-			      const struct knhk_task_x *t, u32 lane, u64 aux)
+			      const struct knhk_batch_entry *e, u32 lane,
+			      u64 aux)
 {
+	const struct knhk_task_x *t = &e->task;
 	struct knhk_event ev = {
 		.type		= KNHK_EV_TASK_ENQUEUED,
 		.source		= KNHK_SRC_SUBMIT,
@@ -279,7 +320,7 @@ static void knhk_log_enqueued(struct knhk_instance *inst,
 		.aux		= aux,
 	};
 
-	knhk_chain_add(&inst->submit_chain, &ev);
+	knhk_emit(inst, &ev, &e->desc);
 }
 
 /*
@@ -309,6 +350,7 @@ static int knhk_batch_import(struct knhk_instance *inst,
 		}
 		e->task.guard_failed = !knhk_guards_hold(inst->guards, &ot.task);
 		e->ts = ot.timestamp;
+		e->desc = ot.task;
 	}
 	return 0;
 }
@@ -361,7 +403,7 @@ static void knhk_accept_plain(struct knhk_instance *inst,
 	slot->task = e->task;
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_SUBMIT, 1);
 	WRITE_ONCE(lane->nr_enqueued, lane->nr_enqueued + 1);
-	knhk_log_enqueued(inst, &e->task, lane->id, 0);
+	knhk_log_enqueued(inst, e, lane->id, 0);
 	__set_bit(lane->id, kick);
 }
 
@@ -375,7 +417,7 @@ static void knhk_accept_ordered(struct knhk_instance *inst,
 	e->task.enqueue_ts = knhk_clock_recv(&inst->submit_clock, e->ts);
 	knhk_ordered_push(inst, e, lane);
 	WRITE_ONCE(ord->nr_enqueued, ord->nr_enqueued + 1);
-	knhk_log_enqueued(inst, &e->task, lane, e->ts);
+	knhk_log_enqueued(inst, e, lane, e->ts);
 }
 
 /*
@@ -475,8 +517,9 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
 
 		slot = &ord->slots[s];
 		slot->task = item.task;
-		knhk_slot_execute(ord, slot, inst->shared, item.ts,
-				  raw_smp_processor_id());
+		while (!knhk_slot_execute(ord, slot, inst->shared, item.ts,
+					  raw_smp_processor_id()))
+			knhk_replay_wait();
 		/* Written and run at once: pass both stages. */
 		knhk_ring_advance(&ord->ring, KNHK_STAGE_SUBMIT, 1);
 		knhk_ring_ready(&ord->ring, KNHK_STAGE_EXEC);
@@ -896,6 +939,21 @@ __poll_t knhk_instance_poll(struct knhk_instance *inst, struct file *file,
 }
 
 /**
+ * knhk_instance_lane_stats() - counters of one lane
+ * @inst: the instance
+ * @lane: the lane, below the instance's lane count
+ * @ls: filled; zero before the instance starts
+ */
+void knhk_instance_lane_stats(struct knhk_instance *inst, u32 lane,
+			      struct knhk_lane_stats *ls)
+{
+	struct knhk_lane *lanes = knhk_lanes(inst);
+
+	ls->enqueued = lanes ? READ_ONCE(lanes[lane].nr_enqueued) : 0;
+	ls->executed = lanes ? READ_ONCE(lanes[lane].nr_executed) : 0;
+}
+
+/**
  * knhk_instance_stats() - fill counters
  * @inst: the instance
  * @st: totals; @st->lanes is set to the instance's lane count
@@ -913,18 +971,15 @@ int knhk_instance_stats(struct knhk_instance *inst, struct knhk_stats *st,
 	struct knhk_lane *lanes = knhk_lanes(inst);
 	u32 i;
 
+	st->instance = inst->id;
 	st->lanes = READ_ONCE(inst->nr_lanes);
 	st->submitted = READ_ONCE(inst->nr_submitted);
 	st->completed = READ_ONCE(inst->nr_completed);
 	st->executed = lanes ? READ_ONCE(lanes[st->lanes].nr_executed) : 0;
 	for (i = 0; i < st->lanes; i++) {
-		struct knhk_lane_stats ls = {};
+		struct knhk_lane_stats ls;
 
-		/* Before the instance starts there are no lanes: all zero. */
-		if (lanes) {
-			ls.enqueued = READ_ONCE(lanes[i].nr_enqueued);
-			ls.executed = READ_ONCE(lanes[i].nr_executed);
-		}
+		knhk_instance_lane_stats(inst, i, &ls);
 		st->executed += ls.executed;
 		if (i < room && copy_to_user(&uls[i], &ls, sizeof(ls)))
 			return -EFAULT;

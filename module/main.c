@@ -21,51 +21,64 @@ static DEFINE_IDA(knhk_ids);
 
 /*
  * Copy an ioctl argument that starts with {size, flags}. @ksize is the
- * kernel's struct size, which is also the smallest the ABI has had. A
- * larger caller struct is fine if its tail is zero (-E2BIG otherwise); a
- * page is more than any version will need.
+ * kernel's struct size, @minsize the size of its first version; the
+ * caller's size is returned in @usize. A larger caller struct is fine if
+ * its tail is zero (-E2BIG otherwise); a page is more than any version will
+ * need. A smaller one, down to @minsize, gets zeroes for the missing fields.
  */
-static int knhk_copy_in(void *karg, size_t ksize, const void __user *uarg)
+static int knhk_copy_in(void *karg, size_t ksize, size_t minsize,
+			const void __user *uarg, u32 *usize)
 {
-	u32 usize;
-
-	if (get_user(usize, (const u32 __user *)uarg))
+	if (get_user(*usize, (const u32 __user *)uarg))
 		return -EFAULT;
-	if (usize < ksize)
+	if (*usize < minsize)
 		return -EINVAL;
-	if (usize > PAGE_SIZE)
+	if (*usize > PAGE_SIZE)
 		return -E2BIG;
-	return copy_struct_from_user(karg, ksize, uarg, usize);
+	return copy_struct_from_user(karg, ksize, uarg, *usize);
 }
 
-/* Copy a result back; the size field tells the caller what was filled. */
-static int knhk_copy_out(void __user *uarg, void *karg, size_t ksize)
+/*
+ * Copy a result back, no more than the caller's struct holds; the size
+ * field tells the caller how much was filled.
+ */
+static int knhk_copy_out(void __user *uarg, void *karg, size_t ksize,
+			 u32 usize)
 {
-	*(u32 *)karg = ksize;
-	return copy_to_user(uarg, karg, ksize) ? -EFAULT : 0;
+	size_t n = min_t(size_t, ksize, usize);
+
+	*(u32 *)karg = n;
+	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
 }
+
+/* The common case: structs that have only had one version. */
+#define KNHK_COPY_IN(k, u, us)	knhk_copy_in(&(k), sizeof(k), sizeof(k), u, us)
+#define KNHK_COPY_OUT(u, k, us)	knhk_copy_out(u, &(k), sizeof(k), us)
 
 static long knhk_ioc_version(void __user *uarg)
 {
 	struct knhk_version v;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&v, sizeof(v), uarg);
+	ret = KNHK_COPY_IN(v, uarg, &usize);
 	if (ret)
 		return ret;
 	if (v.flags)
 		return -EINVAL;
 	v.major = KNHK_ABI_MAJOR;
 	v.minor = KNHK_ABI_MINOR;
-	return knhk_copy_out(uarg, &v, sizeof(v));
+	return KNHK_COPY_OUT(uarg, v, usize);
 }
 
 static long knhk_ioc_configure(struct knhk_instance *inst, void __user *uarg)
 {
 	struct knhk_config cfg;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&cfg, sizeof(cfg), uarg);
+	ret = knhk_copy_in(&cfg, sizeof(cfg), KNHK_CONFIG_SIZE_VER0, uarg,
+			   &usize);
 	if (ret)
 		return ret;
 	if (cfg.reserved)
@@ -81,13 +94,14 @@ static long knhk_ioc_enqueue(struct knhk_instance *inst, void __user *uarg,
 	struct knhk_enqueue e;
 	struct knhk_submit sb = { .count = 1 };
 	void __user *task;
+	u32 usize;
 	int ret;
 
 	if (ordered) {
-		ret = knhk_copy_in(&eo, sizeof(eo), uarg);
+		ret = KNHK_COPY_IN(eo, uarg, &usize);
 		task = &((struct knhk_enqueue_ordered __user *)uarg)->ot;
 	} else {
-		ret = knhk_copy_in(&e, sizeof(e), uarg);
+		ret = KNHK_COPY_IN(e, uarg, &usize);
 		task = &((struct knhk_enqueue __user *)uarg)->task;
 	}
 	if (ret)
@@ -102,16 +116,17 @@ static long knhk_ioc_submit(struct knhk_instance *inst, void __user *uarg,
 			    bool ordered, bool nonblock)
 {
 	struct knhk_submit sb;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&sb, sizeof(sb), uarg);
+	ret = KNHK_COPY_IN(sb, uarg, &usize);
 	if (ret)
 		return ret;
 	if (sb.flags || sb.reserved)
 		return -EINVAL;
 	ret = knhk_instance_submit(inst, &sb, ordered, nonblock);
 	/* Whatever happened, say how far it got. */
-	if (knhk_copy_out(uarg, &sb, sizeof(sb)))
+	if (KNHK_COPY_OUT(uarg, sb, usize))
 		return -EFAULT;
 	return ret;
 }
@@ -119,9 +134,10 @@ static long knhk_ioc_submit(struct knhk_instance *inst, void __user *uarg,
 static long knhk_ioc_release(struct knhk_instance *inst, void __user *uarg)
 {
 	struct knhk_release rel;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&rel, sizeof(rel), uarg);
+	ret = KNHK_COPY_IN(rel, uarg, &usize);
 	if (ret)
 		return ret;
 	if (rel.flags & ~KNHK_RELEASE_ALL || rel.reserved)
@@ -129,15 +145,16 @@ static long knhk_ioc_release(struct knhk_instance *inst, void __user *uarg)
 	ret = knhk_instance_release(inst, &rel);
 	if (ret)
 		return ret;
-	return knhk_copy_out(uarg, &rel, sizeof(rel));
+	return KNHK_COPY_OUT(uarg, rel, usize);
 }
 
 static long knhk_ioc_run_cycle(struct knhk_instance *inst, void __user *uarg)
 {
 	struct knhk_run_cycle rc;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&rc, sizeof(rc), uarg);
+	ret = KNHK_COPY_IN(rc, uarg, &usize);
 	if (ret)
 		return ret;
 	if (rc.flags || rc.reserved)
@@ -145,16 +162,17 @@ static long knhk_ioc_run_cycle(struct knhk_instance *inst, void __user *uarg)
 	ret = knhk_instance_run_cycle(inst, &rc);
 	if (ret)
 		return ret;
-	return knhk_copy_out(uarg, &rc, sizeof(rc));
+	return KNHK_COPY_OUT(uarg, rc, usize);
 }
 
 static long knhk_ioc_guards(struct knhk_instance *inst, void __user *uarg)
 {
 	struct knhk_guards g;
 	u32 *ids;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&g, sizeof(g), uarg);
+	ret = KNHK_COPY_IN(g, uarg, &usize);
 	if (ret)
 		return ret;
 	if ((g.flags != KNHK_GUARDS_SET && g.flags != KNHK_GUARDS_CLEAR) ||
@@ -173,9 +191,10 @@ static long knhk_ioc_load_shared(struct knhk_instance *inst,
 {
 	u64 values[KNHK_SHARED_SLOTS];
 	struct knhk_shared_load sl;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&sl, sizeof(sl), uarg);
+	ret = KNHK_COPY_IN(sl, uarg, &usize);
 	if (ret)
 		return ret;
 	if (sl.flags || sl.first >= KNHK_SHARED_SLOTS || !sl.count ||
@@ -190,9 +209,10 @@ static long knhk_ioc_load_shared(struct knhk_instance *inst,
 static long knhk_ioc_barrier(struct knhk_instance *inst, void __user *uarg)
 {
 	struct knhk_barrier b;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&b, sizeof(b), uarg);
+	ret = KNHK_COPY_IN(b, uarg, &usize);
 	if (ret)
 		return ret;
 	if (b.flags)
@@ -203,9 +223,10 @@ static long knhk_ioc_barrier(struct knhk_instance *inst, void __user *uarg)
 static long knhk_ioc_digest(struct knhk_instance *inst, void __user *uarg)
 {
 	struct knhk_digest d;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&d, sizeof(d), uarg);
+	ret = KNHK_COPY_IN(d, uarg, &usize);
 	if (ret)
 		return ret;
 	if (d.flags)
@@ -213,26 +234,28 @@ static long knhk_ioc_digest(struct knhk_instance *inst, void __user *uarg)
 	ret = knhk_instance_digest(inst, &d);
 	if (ret)
 		return ret;
-	return knhk_copy_out(uarg, &d, sizeof(d));
+	return KNHK_COPY_OUT(uarg, d, usize);
 }
 
 static long knhk_ioc_stats(struct knhk_instance *inst, void __user *uarg)
 {
 	struct knhk_stats st;
 	u32 room;
+	u32 usize;
 	int ret;
 
-	ret = knhk_copy_in(&st, sizeof(st), uarg);
+	ret = knhk_copy_in(&st, sizeof(st), KNHK_STATS_SIZE_VER0, uarg,
+			   &usize);
 	if (ret)
 		return ret;
-	if (st.flags || st.reserved)
+	if (st.flags || st.reserved || st.reserved2)
 		return -EINVAL;
 	room = st.lanes;
 	ret = knhk_instance_stats(inst, &st, u64_to_user_ptr(st.lane_stats),
 				  room);
 	if (ret)
 		return ret;
-	return knhk_copy_out(uarg, &st, sizeof(st));
+	return KNHK_COPY_OUT(uarg, st, usize);
 }
 
 static long knhk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -337,15 +360,19 @@ static int __init knhk_init(void)
 	ret = knhk_workers_init();
 	if (ret)
 		return ret;
+	knhk_debugfs_init();
 	ret = misc_register(&knhk_misc);
-	if (ret)
+	if (ret) {
+		knhk_debugfs_exit();
 		knhk_workers_exit();
+	}
 	return ret;
 }
 
 static void __exit knhk_exit(void)
 {
 	misc_deregister(&knhk_misc);
+	knhk_debugfs_exit();
 	knhk_workers_exit();
 	ida_destroy(&knhk_ids);
 }

@@ -73,20 +73,22 @@ static int knhk_worker_should_run(unsigned int cpu)
 static void knhk_worker_fn(unsigned int cpu)
 {
 	struct knhk_worker *w = this_cpu_ptr(&knhk_workers);
+	enum knhk_lane_state state = KNHK_LANE_IDLE;
 	struct knhk_lane *lane;
-	bool more = false;
 
 	clear_bit(0, &w->kick);
 	smp_mb__after_atomic(); /* kick clear before ring reads; see kick() */
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(lane, &w->lanes, node)
-		more |= knhk_lane_run(lane, cpu);
+		state = max(state, knhk_lane_run(lane, cpu));
 	rcu_read_unlock();
 
 	/* knhk_lane_run() runs a bounded batch: come back for the rest. */
-	if (more)
+	if (state != KNHK_LANE_IDLE)
 		set_bit(0, &w->kick);
+	if (state == KNHK_LANE_STALLED)
+		knhk_replay_wait();
 	cond_resched();
 }
 

@@ -101,10 +101,12 @@ struct knhk_ordered_item {
  * struct knhk_batch_entry - one validated entry of a submission
  * @task: the task, guards evaluated
  * @ts: caller's timestamp, for an ordered task
+ * @desc: the descriptor as submitted, for the replay stream
  */
 struct knhk_batch_entry {
 	struct knhk_task_x task;
 	u64 ts;
+	struct knhk_task desc;
 };
 
 /**
@@ -134,6 +136,13 @@ struct knhk_batch_entry {
  * @nr_submitted: tasks accepted (under @lock)
  * @nr_completed: completions read (under @read_lock)
  * @reap_next: lane the reader looks at first, for fairness
+ * @dir: debugfs directory knhk_sched/<id>
+ * @replay: stream events (%KNHK_CONFIG_REPLAY)
+ * @replay_drop: drop events the stream has no room for
+ * @subbuf_size: stream sub-buffer size
+ * @nr_subbufs: stream sub-buffers per CPU
+ * @chan: the relay channel, while the stream is open
+ * @dropped: events dropped, per CPU
  */
 struct knhk_instance {
 	struct mutex lock;		/* the submit path */
@@ -160,6 +169,21 @@ struct knhk_instance {
 	u64 nr_submitted;
 	u64 nr_completed;
 	u32 reap_next;
+
+	struct dentry *dir;
+	bool replay;
+	bool replay_drop;
+	u32 subbuf_size;
+	u32 nr_subbufs;
+	struct rchan *chan;
+	u64 __percpu *dropped;
+};
+
+/* What knhk_lane_run() left behind. */
+enum knhk_lane_state {
+	KNHK_LANE_IDLE,		/* nothing to run */
+	KNHK_LANE_MORE,		/* tasks left: call again */
+	KNHK_LANE_STALLED,	/* the lossless stream is full: wait first */
 };
 
 /* The ordered chain: the lane after the last. */
@@ -176,6 +200,21 @@ void knhk_ordered_push(struct knhk_instance *inst,
 		       const struct knhk_batch_entry *e, u32 lane);
 bool knhk_ordered_pop(struct knhk_instance *inst, bool all, u64 watermark,
 		      struct knhk_ordered_item *item);
+
+/* replay.c */
+int knhk_replay_open(struct knhk_instance *inst);
+void knhk_replay_close(struct knhk_instance *inst);
+u64 knhk_replay_dropped(struct knhk_instance *inst, int cpu);
+bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, void **rec);
+void knhk_replay_put(void *rec, const struct knhk_event *ev, const void *data);
+void knhk_replay_wait(void);
+void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
+	       const void *data);
+
+/* debugfs.c */
+void knhk_debugfs_instance(struct knhk_instance *inst);
+void knhk_debugfs_init(void);
+void knhk_debugfs_exit(void);
 
 /* worker.c */
 int knhk_workers_init(void);
@@ -203,8 +242,10 @@ int knhk_instance_barrier(struct knhk_instance *inst);
 int knhk_instance_digest(struct knhk_instance *inst, struct knhk_digest *d);
 int knhk_instance_stats(struct knhk_instance *inst, struct knhk_stats *st,
 			struct knhk_lane_stats __user *uls, u32 room);
-bool knhk_lane_run(struct knhk_lane *lane, unsigned int cpu);
-void knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
+enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu);
+void knhk_instance_lane_stats(struct knhk_instance *inst, u32 lane,
+			      struct knhk_lane_stats *ls);
+bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 		       u64 *state, u64 cause_ts, unsigned int cpu);
 ssize_t knhk_instance_read(struct knhk_instance *inst, char __user *buf,
 			   size_t count, bool nonblock);

@@ -52,7 +52,17 @@ struct knhk_version {
 
 /* knhk_config.flags */
 #define KNHK_CONFIG_STEP_MODE	(1U << 0)	/* lanes run only by run-cycle */
-#define KNHK_CONFIG_FLAGS	KNHK_CONFIG_STEP_MODE
+#define KNHK_CONFIG_REPLAY	(1U << 1)	/* stream events, lossless */
+#define KNHK_CONFIG_REPLAY_DROP	(1U << 2)	/* with REPLAY: drop when full */
+#define KNHK_CONFIG_FLAGS	(KNHK_CONFIG_STEP_MODE | KNHK_CONFIG_REPLAY | \
+				 KNHK_CONFIG_REPLAY_DROP)
+
+/* Replay stream buffers (per CPU): defaults and limits. */
+#define KNHK_REPLAY_SUBBUF	(64U << 10)
+#define KNHK_REPLAY_NR_SUBBUFS	8
+#define KNHK_REPLAY_MIN_SUBBUF	(8U << 10)	/* > the largest record */
+#define KNHK_REPLAY_MAX_SUBBUF	(4U << 20)
+#define KNHK_REPLAY_MAX_SUBBUFS	256
 
 /**
  * struct knhk_config - instance configuration, set by %KNHK_IOC_CONFIGURE
@@ -65,6 +75,20 @@ struct knhk_version {
  * @cq_size: in-flight tasks (submitted, completion not yet read) the
  *	instance admits; 1..(@lanes + 1) * @ring_size
  * @reserved: must be 0
+ * @replay_subbuf_size: with %KNHK_CONFIG_REPLAY: bytes per sub-buffer of
+ *	each CPU's stream, a power of two in
+ *	%KNHK_REPLAY_MIN_SUBBUF..%KNHK_REPLAY_MAX_SUBBUF; 0 for
+ *	%KNHK_REPLAY_SUBBUF
+ * @replay_nr_subbufs: sub-buffers per CPU, 2..%KNHK_REPLAY_MAX_SUBBUFS; 0
+ *	for %KNHK_REPLAY_NR_SUBBUFS
+ *
+ * With %KNHK_CONFIG_REPLAY every event is also written to the relay files
+ * debugfs knhk_sched/<instance>/replay<cpu>, as a struct knhk_event
+ * followed by its input data padded to 8 bytes. Lossless (the default):
+ * whatever would produce an event waits while that CPU's stream is full, so
+ * someone must read the files. %KNHK_CONFIG_REPLAY_DROP: events that do not
+ * fit are dropped and counted per CPU (debugfs "dropped"); the digest still
+ * covers them, and the per-source sequence numbers show the gaps.
  *
  * A task holds its lane slot from submission until its completion is read
  * (the result is written in place), so a lane takes at most @ring_size
@@ -89,7 +113,11 @@ struct knhk_config {
 	__u32 ring_size;
 	__u32 cq_size;
 	__u32 reserved;
+	__u32 replay_subbuf_size;
+	__u32 replay_nr_subbufs;
 };
+
+#define KNHK_CONFIG_SIZE_VER0	24	/* without the replay fields */
 
 /*
  * Kinds of work (knhk_task.kind). knhk_mix64(x) is the splitmix64 finalizer:
@@ -454,6 +482,9 @@ struct knhk_lane_stats {
  * @executed: tasks run
  * @completed: completions read
  * @inflight: tasks accepted whose completion is not yet read
+ * @instance: the instance's number: its debugfs directory is
+ *	knhk_sched/<instance>
+ * @reserved2: 0
  */
 struct knhk_stats {
 	__u32 size;
@@ -465,7 +496,11 @@ struct knhk_stats {
 	__u64 executed;
 	__u64 completed;
 	__u64 inflight;
+	__u32 instance;
+	__u32 reserved2;
 };
+
+#define KNHK_STATS_SIZE_VER0	56	/* without @instance */
 
 /**
  * struct knhk_barrier - wait for every submitted task, %KNHK_IOC_BARRIER
