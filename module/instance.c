@@ -306,7 +306,7 @@ static void knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
 
 static void knhk_log_enqueued(struct knhk_instance *inst,
 			      const struct knhk_batch_entry *e, u32 lane,
-			      u64 aux)
+			      bool ordered)
 {
 	const struct knhk_task_x *t = &e->task;
 	struct knhk_event ev = {
@@ -315,9 +315,10 @@ static void knhk_log_enqueued(struct knhk_instance *inst,
 		.ts		= t->enqueue_ts,
 		.task_id	= t->task_id,
 		.lane		= lane,
+		.status		= ordered ? KNHK_EV_ORDERED : 0,
 		.len		= sizeof(struct knhk_task),
 		.hash		= t->input_hash,
-		.aux		= aux,
+		.aux		= ordered ? e->ts : 0,
 	};
 
 	knhk_emit(inst, &ev, &e->desc);
@@ -403,7 +404,7 @@ static void knhk_accept_plain(struct knhk_instance *inst,
 	slot->task = e->task;
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_SUBMIT, 1);
 	WRITE_ONCE(lane->nr_enqueued, lane->nr_enqueued + 1);
-	knhk_log_enqueued(inst, e, lane->id, 0);
+	knhk_log_enqueued(inst, e, lane->id, false);
 	__set_bit(lane->id, kick);
 }
 
@@ -417,7 +418,7 @@ static void knhk_accept_ordered(struct knhk_instance *inst,
 	e->task.enqueue_ts = knhk_clock_recv(&inst->submit_clock, e->ts);
 	knhk_ordered_push(inst, e, lane);
 	WRITE_ONCE(ord->nr_enqueued, ord->nr_enqueued + 1);
-	knhk_log_enqueued(inst, e, lane, e->ts);
+	knhk_log_enqueued(inst, e, lane, true);
 }
 
 /*

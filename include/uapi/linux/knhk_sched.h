@@ -417,6 +417,9 @@ struct knhk_digest {
 #define KNHK_EV_STATE_CHANGE	3	/* guards set or cleared */
 #define KNHK_EV_EXTERNAL_INPUT	4	/* shared state loaded, release */
 
+/* knhk_event.status of TASK_ENQUEUED: the task went to the ordered queue. */
+#define KNHK_EV_ORDERED		1
+
 /* Event sources (knhk_event.source): lanes are 0..lanes-1, then: */
 #define KNHK_SRC_ORDERED	0x100	/* the ordered chain */
 #define KNHK_SRC_SUBMIT		0x101	/* the submit path */
@@ -433,7 +436,8 @@ struct knhk_digest {
  * @ts: logical timestamp from the source's clock
  * @task_id: the task (task events)
  * @lane: the task's lane (task events); the argument of an input
- * @status: %KNHK_STATUS_* (executed); %KNHK_GUARDS_SET or
+ * @status: %KNHK_STATUS_* (executed); %KNHK_EV_ORDERED or 0 (enqueued);
+ *	%KNHK_GUARDS_SET or
  *	%KNHK_GUARDS_CLEAR (state change); %KNHK_INPUT_* (external input)
  * @ticks: ticks used (executed)
  * @len: bytes of input data that follow the record in the replay stream:
