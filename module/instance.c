@@ -837,22 +837,24 @@ ssize_t knhk_instance_read(struct knhk_instance *inst, char __user *buf,
 
 	if (!max)
 		return -EINVAL;
-	if (mutex_lock_interruptible(&inst->read_lock))
-		return -ERESTARTSYS;
 	for (;;) {
+		/*
+		 * Never sleep with @read_lock held: run-cycle takes it under
+		 * the submit lock, which whatever we wait for may need.
+		 */
+		if (mutex_lock_interruptible(&inst->read_lock))
+			return -ERESTARTSYS;
 		ret = knhk_reap(inst, buf, max);
+		mutex_unlock(&inst->read_lock);
 		if (ret)
-			break;
-		ret = -EAGAIN;
+			return ret;
 		if (nonblock)
-			break;
+			return -EAGAIN;
 		ret = wait_event_interruptible(inst->wq,
 					       knhk_completions_ready(inst));
 		if (ret)
-			break;
+			return ret;
 	}
-	mutex_unlock(&inst->read_lock);
-	return ret;
 }
 
 /* Whether @lane's worker has run the task before position @target. */
