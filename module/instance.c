@@ -142,7 +142,7 @@ int knhk_instance_configure(struct knhk_instance *inst,
 }
 
 /*
- * Allocate the lanes, the ordered queue and the batch buffer, and hand the
+ * Allocate the lanes, the ordered queue and the replay stream, and hand the
  * lanes to the workers; with @lock held. The configuration is fixed from
  * here on.
  */
@@ -169,9 +169,7 @@ static int knhk_instance_start(struct knhk_instance *inst)
 		lane->id = i;
 		lane->source = i < inst->nr_lanes ? i : KNHK_SRC_ORDERED;
 	}
-	inst->batch = kvmalloc_array(KNHK_MAX_BATCH, sizeof(*inst->batch),
-				     GFP_KERNEL_ACCOUNT);
-	if (!inst->batch || knhk_ordered_alloc(inst) || knhk_replay_open(inst))
+	if (knhk_ordered_alloc(inst) || knhk_replay_open(inst))
 		goto nomem;
 
 	/* The reader and stats look at @lanes without @lock: see knhk_lanes(). */
@@ -464,12 +462,19 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 		return -EINVAL;
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
-	ret = knhk_instance_start(inst);
-	if (!ret)
+	/* A rejected batch must leave even a fresh instance unconfigured. */
+	ret = -ENOMEM;
+	if (!inst->batch)
+		inst->batch = kvmalloc_array(KNHK_MAX_BATCH,
+					     sizeof(*inst->batch),
+					     GFP_KERNEL_ACCOUNT);
+	if (inst->batch)
 		ret = knhk_batch_import(inst, sb, ordered);
 	if (!ret && ordered &&
 	    knhk_ordered_room(inst) < sb->count - sb->accepted)
 		ret = -ENOSPC;
+	if (!ret)
+		ret = knhk_instance_start(inst);
 	if (ret)
 		goto out;
 
@@ -891,9 +896,8 @@ int knhk_instance_run_cycle(struct knhk_instance *inst,
 		ret = -EINVAL;
 		goto out;
 	}
-	lane = &inst->lanes[rc->lane];
-	if (!inst->started ||
-	    !knhk_ring_pending(&lane->ring, KNHK_STAGE_EXEC)) {
+	lane = inst->started ? &inst->lanes[rc->lane] : NULL;
+	if (!lane || !knhk_ring_pending(&lane->ring, KNHK_STAGE_EXEC)) {
 		ret = -ENODATA;
 		goto out;
 	}

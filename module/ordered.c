@@ -63,15 +63,18 @@ void knhk_ordered_free(struct knhk_instance *inst)
 
 /**
  * knhk_ordered_room() - ordered tasks that can still be accepted
- * @inst: a started instance, with @inst->lock held
+ * @inst: the instance, with @inst->lock held
  *
  * Return: free entries of the ordered queue: waiting tasks and released
  * tasks whose completion is unread share its @ring_size entries.
  */
 u32 knhk_ordered_room(struct knhk_instance *inst)
 {
-	struct knhk_lane *ord = knhk_ordered_lane(inst);
+	struct knhk_lane *ord;
 
+	if (!inst->started)
+		return inst->ring_size;
+	ord = knhk_ordered_lane(inst);
 	return inst->ring_size - inst->heap.nr -
 	       knhk_ring_pending(&ord->ring, KNHK_STAGE_SUBMIT);
 }
