@@ -100,8 +100,9 @@ struct knhk_version {
  * A full ordered queue fails an ordered submission with -ENOSPC (only a
  * release, on the same submit path, can make room).
  *
- * Allowed, any number of times, until the first task is accepted (-EBUSY
- * after); the lanes are allocated with that first task. An
+ * Allowed, any number of times, until the first call that is logged: a
+ * task accepted, a release, a guard change or a shared-state load (-EBUSY
+ * after); the lanes are allocated then. A rejected call changes nothing. An
  * instance that is never configured uses %KNHK_DEFAULT_LANES lanes of
  * %KNHK_DEFAULT_RING tasks and a completion queue of
  * (%KNHK_DEFAULT_LANES + 1) * %KNHK_DEFAULT_RING.
