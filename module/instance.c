@@ -378,7 +378,9 @@ static bool knhk_has_room(struct knhk_instance *inst, struct knhk_lane *lane)
 
 /*
  * Wait until @lane (NULL: an ordered task) can take a task. Kicks what is
- * published first: the room may come from those very tasks running.
+ * published first: the room may come from those very tasks running. In
+ * step mode room comes from run-cycle, which needs the submit lock we
+ * hold, so there is no waiting.
  */
 static int knhk_wait_room(struct knhk_instance *inst, struct knhk_lane *lane,
 			  unsigned long *kick, bool nonblock)
@@ -386,7 +388,7 @@ static int knhk_wait_room(struct knhk_instance *inst, struct knhk_lane *lane,
 	if (knhk_has_room(inst, lane))
 		return 0;
 	knhk_kick_lanes(inst, kick);
-	if (nonblock)
+	if (nonblock || inst->step_mode)
 		return -EAGAIN;
 	return wait_event_interruptible(inst->wq, knhk_has_room(inst, lane));
 }

@@ -265,8 +265,9 @@ struct knhk_completion {
  * accepted in priority order (all high, then normal, then low), stably
  * within a priority, and @accepted counts in that order. When a lane ring or
  * the in-flight limit is full the call waits, or fails with -EAGAIN under
- * O_NONBLOCK; a signal stops it with -EINTR (or restarts it, under
- * SA_RESTART). In both cases @accepted says how far it got, and repeating
+ * O_NONBLOCK or in step mode (where only run-cycle makes room); a signal
+ * stops it with -EINTR (or restarts it, under SA_RESTART). In both cases
+ * @accepted says how far it got, and repeating
  * the call with the same struct continues from there. Returns 0 only when
  * the whole batch was accepted.
  */
