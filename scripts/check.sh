@@ -1,0 +1,538 @@
+#!/usr/bin/env bash
+# Everything `make check` runs, stage by stage:
+#   a deps      b stock build (W=1 C=1)   c checkpatch   d debug kernel + build
+#   e selftests and tools   f KUnit (debug kernel)
+#   g selftests under QEMU (stock kernel, debug kernel + kmemleak)   h dkms
+#
+# Usage: scripts/check.sh [LETTERS]   e.g. `scripts/check.sh bcg`; default all.
+#   A stage whose inputs come from a stage not selected uses what an earlier
+#   run left in out/check/.
+#
+# Every stage runs even when an earlier one failed; a stage that cannot run
+# because what it needs failed counts as one failed case. Each stage prints
+# its wall time; details go to log files under out/. The last line is
+# `N passed, N failed` (`, N skipped` added when tests skipped) over every
+# test case of every suite; the exit status is non-zero on any failure.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+CHECK=$KNHK_OUT/check
+LOGS=$KNHK_OUT/logs
+SCRIPTS=$KNHK_TOP/scripts
+EXCEPTIONS=$SCRIPTS/checkpatch.exceptions
+# Guest time limits. Measured (2 host cores, TCG): the stock kernel reaches
+# userspace in ~2 s (a whole empty run: 5 s), the debug kernel in ~9 s (13 s);
+# the rest is the tests.
+STOCK_TIMEOUT=240
+DEBUG_TIMEOUT=480
+# Per selftest binary inside the guest (the kselftest harness has its own
+# per-test limit; this catches a binary that hangs outside it).
+SELFTEST_TIMEOUT=300
+SMP=4
+
+PASSED=0 FAILED=0 SKIPPED=0
+STAGE_FAILED=0
+FAILURES=()
+
+# Results of stages that later stages need.
+STOCK_KVER=
+DEBUG_TREE=
+
+# --- bookkeeping --------------------------------------------------------
+
+case_ok() { PASSED=$((PASSED + 1)); }
+case_skip() { SKIPPED=$((SKIPPED + 1)); }
+case_fail() {
+	FAILED=$((FAILED + 1))
+	STAGE_FAILED=$((STAGE_FAILED + 1))
+	FAILURES+=("$1")
+	echo "   FAIL: $1"
+}
+
+# Run one stage function, print its wall time and its counts. A stage
+# function checks each step itself (set -e does not apply inside a function
+# called from a condition), and returns non-zero only when it broke without
+# counting why.
+run_stage() {
+	local letter=$1 title=$2 fn=$3 start p0=$PASSED f0=$FAILED s0=$SKIPPED
+	case "$SELECTED" in *"$letter"*) ;; *) return 0 ;; esac
+	echo "== [$letter] $title"
+	STAGE_FAILED=0
+	start=$(date +%s)
+	if ! "$fn" && [ "$STAGE_FAILED" = 0 ]; then
+		case_fail "$title: stage aborted"
+	fi
+	local msg="$((PASSED - p0)) passed, $((FAILED - f0)) failed"
+	[ "$SKIPPED" = "$s0" ] || msg+=", $((SKIPPED - s0)) skipped"
+	echo "   [$letter] $msg in $(($(date +%s) - start))s"
+}
+
+# --- a. dependencies ----------------------------------------------------
+
+stage_deps() {
+	if "$SCRIPTS/deps.sh"; then case_ok; else case_fail "deps.sh"; fi
+}
+
+# --- b. stock kernel build ----------------------------------------------
+
+stage_stock_build() {
+	STOCK_KVER=$(stock_kver) || { case_fail "no stock kernel with headers installed"; return 0; }
+	if SPARSE=1 "$SCRIPTS/build-module.sh" "/lib/modules/$STOCK_KVER/build" \
+		"$CHECK/stock" | sed 's/^/   /'; then
+		case_ok
+	else
+		# A build with only warnings still left a module: later stages
+		# test it (build-module.sh wipes the directory first, so nothing
+		# stale is left when compiling failed).
+		case_fail "build for $STOCK_KVER (W=1 C=1)"
+	fi
+}
+
+# --- c. checkpatch ------------------------------------------------------
+
+# checkpatch.pl and the two data files it reads, extracted once from the
+# linux-source-6.1 tarball into the cache. Prints the script's path.
+checkpatch_path() {
+	local ver dir tmp sub=linux-source-6.1/scripts
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
+		die "linux-source-6.1 is not installed"
+	dir=$KNHK_CACHE/checkpatch-$ver
+	if [ ! -x "$dir/checkpatch.pl" ]; then
+		mkdir -p "$KNHK_CACHE"
+		tmp=$(mktemp -d "$KNHK_CACHE/.checkpatch-XXXXXX")
+		tar -C "$tmp" -xJf /usr/src/linux-source-6.1.tar.xz "$sub/checkpatch.pl" \
+			"$sub/spelling.txt" "$sub/const_structs.checkpatch" || {
+			rm -rf "$tmp"
+			die "cannot extract checkpatch.pl from linux-source-6.1"
+		}
+		# Rename into place: a concurrent run sees all of it or none.
+		mv -T "$tmp/$sub" "$dir" 2>/dev/null || [ -x "$dir/checkpatch.pl" ] ||
+			die "cannot install $dir"
+		rm -rf "$tmp"
+	fi
+	echo "$dir/checkpatch.pl"
+}
+
+# The checkpatch types excepted for one file, comma-separated, from lines
+# `path:TYPE  # reason` of scripts/checkpatch.exceptions. The path may be a
+# shell pattern (selftests/*).
+excepted_types() {
+	local file=$1 line pat type types=''
+	[ -f "$EXCEPTIONS" ] || return 0
+	while IFS= read -r line; do
+		line=${line%%#*}
+		line=${line//[[:space:]]/}
+		[ -n "$line" ] || continue
+		pat=${line%:*} type=${line##*:}
+		# shellcheck disable=SC2053 # $pat is a pattern on purpose
+		[[ $file == $pat ]] && types+=${types:+,}$type
+	done <"$EXCEPTIONS"
+	echo "$types"
+}
+
+stage_checkpatch() {
+	local cp f ignore log=$LOGS/checkpatch.log
+	cp=$(checkpatch_path) || { case_fail "checkpatch.pl unavailable"; return 0; }
+	mkdir -p "$LOGS"
+	: >"$log"
+	local -a files
+	mapfile -t files < <(cd "$KNHK_TOP" && find module include kunit selftests tools \
+		-type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
+	[ "${#files[@]}" -gt 0 ] || { case_fail "no C files to check"; return 0; }
+	for f in "${files[@]}"; do
+		ignore=$(excepted_types "$f")
+		local -a args=(--strict --no-tree --file --show-types --terse --no-summary --color=never)
+		[ -z "$ignore" ] || args+=(--ignore "$ignore")
+		if (cd "$KNHK_TOP" && "$cp" "${args[@]}" "$f") >>"$log" 2>&1; then
+			case_ok
+		else
+			case_fail "checkpatch $f"
+			grep -F "$f:" "$log" | sed 's/^/      /' | tail -n 20
+		fi
+	done
+	echo "   ${#files[@]} files checked, findings in $log"
+}
+
+# --- d. debug kernel ----------------------------------------------------
+
+stage_debug() {
+	local dir log=$LOGS/debug-kernel.log
+	mkdir -p "$LOGS"
+	dir=$(debug_kernel_dir) || { case_fail "debug kernel: linux-source-6.1 missing"; return 0; }
+	if [ -f "$dir/.knhk-done" ]; then
+		echo "   debug kernel: cache hit ($dir)"
+	else
+		echo "   debug kernel: cache miss, building (about 10 minutes, log: $log)"
+	fi
+	if DEBUG_TREE=$("$SCRIPTS/debug-kernel.sh" 2>"$log"); then
+		case_ok
+	else
+		DEBUG_TREE=
+		tail -n 30 "$log" | sed 's/^/      /'
+		case_fail "debug kernel build (log: $log)"
+		return 0
+	fi
+	if ! SPARSE=1 "$SCRIPTS/build-module.sh" "$DEBUG_TREE" "$CHECK/debug" | sed 's/^/   /'; then
+		case_fail "build for the debug kernel (W=1 C=1)"
+	elif compgen -G "$KNHK_TOP/kunit/*.c" >/dev/null &&
+		[ ! -f "$CHECK/debug/knhk_sched_kunit.ko" ]; then
+		case_fail "knhk_sched_kunit.ko not built for the debug kernel (CONFIG_KUNIT?)"
+	else
+		case_ok
+	fi
+}
+
+# --- e. selftests and tools ---------------------------------------------
+
+# Every test binary has to be static: the guests have no libc.
+check_static() {
+	local f bad=0
+	for f in "$1"/*; do
+		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
+		if LC_ALL=C readelf -l "$f" 2>/dev/null | grep -q 'program interpreter'; then
+			echo "      $f is dynamically linked"
+			bad=1
+		fi
+	done
+	return "$bad"
+}
+
+# Build one userspace directory (selftests or tools) into out/check/NAME.
+build_userspace() {
+	local name=$1 out=$CHECK/$1 log=$LOGS/$1-build.log
+	if [ ! -f "$KNHK_TOP/$name/Makefile" ]; then
+		case_fail "$name/Makefile missing: nothing built"
+		return 0
+	fi
+	# A fresh directory: a failed build must not leave old binaries behind.
+	rm -rf "$out"
+	mkdir -p "$out" "$LOGS"
+	if ! make -C "$KNHK_TOP/$name" OUT="$out" >"$log" 2>&1; then
+		tail -n 30 "$log" | sed 's/^/      /'
+		rm -rf "$out"
+		case_fail "make -C $name (log: $log)"
+	elif ! check_static "$out"; then
+		case_fail "$name: binaries not static"
+	else
+		case_ok
+		echo "   $name: $(find "$out" -maxdepth 1 -type f -perm -u+x | wc -l) binaries in $out"
+	fi
+}
+
+stage_userspace() {
+	build_userspace selftests
+	build_userspace tools
+}
+
+# --- guests -------------------------------------------------------------
+
+# Set DEBUG_TREE: from stage d, or the cache when d was not selected.
+have_debug_tree() {
+	local dir
+	if [ -z "$DEBUG_TREE" ]; then
+		dir=$(debug_kernel_dir 2>/dev/null) || return 1
+		[ -f "$dir/.knhk-done" ] && DEBUG_TREE=$dir/linux-source-6.1
+	fi
+	[ -n "$DEBUG_TREE" ]
+}
+
+# Shell functions shared by the guest scripts: one case line per step.
+guest_prelude() {
+	cat <<'EOF'
+# Generated by scripts/check.sh; runs as /knhk/guest.sh in the test guest.
+rc=0
+report() {
+	if [ "$1" -eq 0 ]; then
+		echo "KNHK-CASE ok $2"
+	else
+		echo "KNHK-CASE not ok $2 (exit $1)"
+		rc=1
+	fi
+}
+EOF
+}
+
+write_kunit_guest() {
+	guest_prelude
+	cat <<'EOF'
+insmod /knhk/knhk_sched.ko
+report $? "insmod knhk_sched.ko"
+ls /sys/kernel/debug/kunit >/tmp/suites.before 2>/dev/null
+# KUnit runs a module's suites while insmod loads it.
+insmod /knhk/knhk_sched_kunit.ko
+report $? "insmod knhk_sched_kunit.ko"
+for d in /sys/kernel/debug/kunit/*; do
+	[ -d "$d" ] || continue
+	s=${d##*/}
+	grep -qx "$s" /tmp/suites.before && continue
+	echo "KNHK-KUNIT-BEGIN $s"
+	cat "$d/results"
+	echo "KNHK-KUNIT-END $s"
+done
+rmmod knhk_sched_kunit
+report $? "rmmod knhk_sched_kunit"
+rmmod knhk_sched
+report $? "rmmod knhk_sched"
+exit $rc
+EOF
+}
+
+# $1: 1 to check kmemleak after unloading the module.
+write_selftest_guest() {
+	guest_prelude
+	echo "KMEMLEAK=$1 SELFTEST_TIMEOUT=$SELFTEST_TIMEOUT"
+	cat <<'EOF'
+KML=/sys/kernel/debug/kmemleak
+if [ "$KMEMLEAK" = 1 ]; then
+	# Forget what the kernel itself leaked while booting: not ours.
+	echo scan >$KML && echo clear >$KML
+	report $? "kmemleak available"
+fi
+insmod /knhk/knhk_sched.ko
+report $? "insmod knhk_sched.ko"
+for t in /knhk/selftests/*; do
+	[ -f "$t" ] || continue
+	n=${t##*/}
+	echo "KNHK-SELFTEST-BEGIN $n"
+	t0=$(date +%s)
+	timeout "$SELFTEST_TIMEOUT" "$t"
+	r=$?
+	echo "KNHK-SELFTEST-END $n rc=$r secs=$(($(date +%s) - t0))"
+	[ "$r" -eq 0 ] || rc=1
+done
+rmmod knhk_sched
+report $? "rmmod knhk_sched"
+if [ "$KMEMLEAK" = 1 ]; then
+	# kmemleak reports only objects older than 5 s, and only after two
+	# scans agree.
+	sleep 5
+	echo scan >$KML
+	sleep 1
+	echo scan >$KML
+	cat $KML >/tmp/leaks
+	if [ -s /tmp/leaks ]; then
+		echo "KNHK-KMEMLEAK-BEGIN"
+		cat /tmp/leaks
+		echo "KNHK-KMEMLEAK-END"
+		report 1 "kmemleak: no leak"
+	else
+		report 0 "kmemleak: no leak"
+	fi
+fi
+exit $rc
+EOF
+}
+
+# Boot a guest. $1 name, $2 kernel image, $3 timeout, $4 guest dir.
+# Counts one case, "the kernel stayed clean and the guest finished";
+# the guest's own failures are counted from its output.
+boot_guest() {
+	local name=$1 image=$2 tmo=$3 dir=$4 rc=0
+	"$SCRIPTS/initramfs.sh" "$CHECK/$name.cpio" "$dir" || {
+		case_fail "$name: initramfs"
+		return 0
+	}
+	"$SCRIPTS/qemu-run.sh" -n "$name" -k "$image" -i "$CHECK/$name.cpio" \
+		-s "$SMP" -t "$tmo" -l "$LOGS/$name.log" 2>&1 | sed 's/^/   /' || rc=$?
+	if [ "$rc" = 0 ] || [ "$rc" = 3 ]; then
+		case_ok
+	else
+		case_fail "$name: kernel error, timeout or unfinished guest (log: $LOGS/$name.log)"
+	fi
+	count_guest_cases "$name" "$LOGS/$name.log"
+	return 0
+}
+
+# KNHK-CASE lines printed by the guest's report().
+count_guest_cases() {
+	local name=$1 line
+	while IFS= read -r line; do
+		case "$line" in
+		"KNHK-CASE ok "*) case_ok ;;
+		"KNHK-CASE not ok "*) case_fail "$name: ${line#KNHK-CASE not ok }" ;;
+		esac
+	done < <(grep -a '^KNHK-CASE ' "$2" || true)
+}
+
+# Count one block of TAP between a BEGIN and an END marker line.
+#   $1 label  $2 log  $3 begin marker line  $4 end marker prefix
+#   $5 indent of the case lines (KUnit: the subtests, 4 spaces; kselftest: none)
+#   $6 1 if an unindented suite result line is expected (KUnit)
+# Prints "passed failed skipped" and, on stderr, the failing lines. A plan
+# `1..N` with fewer results counts the missing ones as failed; a block with
+# no case line, or without its suite result, fails once.
+tap_block() {
+	awk -v label="$1" -v begin="$3" -v endp="$4" -v ind="$5" -v wantsuite="$6" '
+	function bad(msg) { print "      " label ": " msg > "/dev/stderr"; extra++ }
+	$0 == begin { inb = 1; next }
+	inb && index($0, endp) == 1 { ended = 1; endline = $0; inb = 0; exit }
+	!inb { next }
+	$0 ~ ("^" ind "(not )?ok [0-9]+( |$)") {
+		n++
+		if ($0 ~ /# SKIP/) s++
+		else if ($0 ~ /^ *not ok /) { f++; print "      " label ": " $0 > "/dev/stderr" }
+		else p++
+		next
+	}
+	plan == "" && $0 ~ ("^" ind "1\\.\\.[0-9]+$") { plan = $0; sub(/^ *1\.\./, "", plan) }
+	wantsuite && $0 ~ /^(not )?ok [0-9]+( |$)/ { suite = $0 }
+	END {
+		if (!ended) bad("output ended before its end marker")
+		if (n == 0) bad("printed no test result")
+		else if (plan != "" && n < plan + 0) {
+			bad((plan - n) " of " plan " planned results missing")
+			extra += plan - n - 1
+		}
+		if (wantsuite && suite == "") bad("no suite result line")
+		if (suite ~ /^not ok/ && f + extra == 0) bad(suite)
+		if (endline ~ / rc=[1-9]/ && f + extra == 0)
+			bad("exited with" substr(endline, index(endline, " rc=")))
+		secs = "-"
+		if (match(endline, / secs=[0-9]+/)) secs = substr(endline, RSTART + 6, RLENGTH - 6)
+		print p + 0, f + extra, s + 0, secs
+	}' "$2"
+}
+
+# Add "passed failed skipped" from tap_block to the totals.
+add_counts() {
+	local label=$1 p f s secs i
+	read -r p f s secs
+	for ((i = 0; i < p; i++)); do case_ok; done
+	for ((i = 0; i < s; i++)); do case_skip; done
+	for ((i = 0; i < f; i++)); do
+		FAILED=$((FAILED + 1))
+		STAGE_FAILED=$((STAGE_FAILED + 1))
+	done
+	[ "$f" = 0 ] || FAILURES+=("$label: $f failed")
+	[ "$f" = 0 ] || echo "   FAIL: $label: $f failed"
+	local took=''
+	[ "$secs" = - ] || took=" in ${secs}s"
+	echo "   $label: $p passed, $f failed, $s skipped$took"
+}
+
+# --- f. KUnit -----------------------------------------------------------
+
+stage_kunit() {
+	local dir=$CHECK/guest-kunit log=$LOGS/kunit-debug.log s
+	if ! have_debug_tree || [ ! -f "$CHECK/debug/knhk_sched_kunit.ko" ]; then
+		case_fail "KUnit: no debug kernel or no knhk_sched_kunit.ko (stage d failed)"
+		return 0
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$CHECK/debug/knhk_sched.ko" "$CHECK/debug/knhk_sched_kunit.ko" "$dir/"
+	write_kunit_guest >"$dir/guest.sh"
+	boot_guest kunit-debug "$DEBUG_TREE/arch/x86/boot/bzImage" "$DEBUG_TIMEOUT" "$dir"
+
+	local -a suites
+	mapfile -t suites < <(sed -n 's/^KNHK-KUNIT-BEGIN //p' "$log")
+	if [ "${#suites[@]}" = 0 ]; then
+		case_fail "KUnit: no suite printed results"
+		return 0
+	fi
+	for s in "${suites[@]}"; do
+		add_counts "kunit/$s" < <(tap_block "kunit/$s" "$log" \
+			"KNHK-KUNIT-BEGIN $s" "KNHK-KUNIT-END $s" '    ' 1)
+	done
+}
+
+# --- g. selftests under QEMU --------------------------------------------
+
+# $1 lane (stock|debug), $2 kernel image, $3 module dir, $4 timeout, $5 kmemleak
+selftest_lane() {
+	local lane=$1 image=$2 mods=$3 tmo=$4 kml=$5 t n
+	local name=selftests-$lane dir=$CHECK/guest-selftests-$lane
+	if [ ! -f "$mods/knhk_sched.ko" ]; then
+		case_fail "$name: no knhk_sched.ko for this kernel (build failed)"
+		return 0
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir/selftests"
+	cp "$mods/knhk_sched.ko" "$dir/"
+	if [ -d "$CHECK/selftests" ]; then
+		cp "$CHECK/selftests/"* "$dir/selftests/" 2>/dev/null || true
+	fi
+	[ -d "$CHECK/tools" ] && cp "$CHECK/tools/"* "$dir/" 2>/dev/null
+	write_selftest_guest "$kml" >"$dir/guest.sh"
+	boot_guest "$name" "$image" "$tmo" "$dir"
+
+	for t in "$dir/selftests/"*; do
+		[ -f "$t" ] || continue
+		n=${t##*/}
+		add_counts "$lane/$n" < <(tap_block "$lane/$n" "$LOGS/$name.log" \
+			"KNHK-SELFTEST-BEGIN $n" "KNHK-SELFTEST-END $n " '' 0)
+	done
+}
+
+stage_selftests() {
+	if [ ! -d "$CHECK/selftests" ]; then
+		echo "   no selftest binaries (stage e failed): load/unload only"
+	fi
+	if [ -n "$STOCK_KVER" ] || STOCK_KVER=$(stock_kver); then
+		selftest_lane stock "/boot/vmlinuz-$STOCK_KVER" "$CHECK/stock" "$STOCK_TIMEOUT" 0
+	else
+		case_fail "selftests-stock: no stock kernel"
+	fi
+	if have_debug_tree; then
+		selftest_lane debug "$DEBUG_TREE/arch/x86/boot/bzImage" "$CHECK/debug" \
+			"$DEBUG_TIMEOUT" 1
+	else
+		case_fail "selftests-debug: no debug kernel (stage d failed)"
+	fi
+}
+
+# --- h. dkms ------------------------------------------------------------
+
+# dkms build in a private tree: the system's /usr/src and /var/lib/dkms
+# stay untouched. sign_file points nowhere so dkms does not create a
+# signing key in /var/lib/dkms.
+stage_dkms() {
+	local top=$CHECK/dkms ver log=$LOGS/dkms.log kver
+	kver=${STOCK_KVER:-$(stock_kver)} || { case_fail "dkms: no stock kernel"; return 0; }
+	ver=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$KNHK_TOP/dkms.conf")
+	rm -rf "$top"
+	mkdir -p "$top/src/knhk-sched-$ver" "$top/dkms" "$top/install" "$LOGS"
+	rsync -a "$KNHK_TOP/dkms.conf" "$KNHK_TOP/Kbuild" "$KNHK_TOP/module" \
+		"$KNHK_TOP/include" "$KNHK_TOP/kunit" "$top/src/knhk-sched-$ver/"
+	local -a trees=(--sourcetree "$top/src" --dkmstree "$top/dkms" --installtree "$top/install")
+	if sign_file=/nonexistent dkms add -m knhk-sched -v "$ver" "${trees[@]}" >"$log" 2>&1 &&
+		sign_file=/nonexistent dkms build -m knhk-sched -v "$ver" -k "$kver" \
+			"${trees[@]}" >>"$log" 2>&1 &&
+		[ -f "$top/dkms/knhk-sched/$ver/$kver/x86_64/module/knhk_sched.ko" ]; then
+		case_ok
+		echo "   dkms build knhk-sched/$ver for $kver: ok"
+	else
+		tail -n 30 "$log" | sed 's/^/      /'
+		find "$top/dkms" -name make.log -exec tail -n 30 {} \; 2>/dev/null | sed 's/^/      /'
+		case_fail "dkms build for $kver (log: $log)"
+	fi
+}
+
+# --- main ---------------------------------------------------------------
+
+main() {
+	SELECTED=${1:-abcdefgh}
+	mkdir -p "$CHECK" "$LOGS"
+	local start
+	start=$(date +%s)
+	run_stage a "dependencies" stage_deps
+	run_stage b "build for the stock kernel" stage_stock_build
+	run_stage c "checkpatch --strict" stage_checkpatch
+	run_stage d "debug kernel and build" stage_debug
+	run_stage e "selftests and tools" stage_userspace
+	run_stage f "KUnit on the debug kernel" stage_kunit
+	run_stage g "selftests on the stock and debug kernels" stage_selftests
+	run_stage h "dkms build" stage_dkms
+	echo "== total $(($(date +%s) - start))s; logs in $LOGS"
+	if [ "$FAILED" -gt 0 ]; then
+		echo "== failures:"
+		printf '   %s\n' "${FAILURES[@]}"
+	fi
+	local summary="$PASSED passed, $FAILED failed"
+	[ "$SKIPPED" = 0 ] || summary+=", $SKIPPED skipped"
+	echo "$summary"
+	[ "$FAILED" = 0 ]
+}
+
+main "$@"

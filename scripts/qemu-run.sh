@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Boot a kernel with an initramfs from scripts/initramfs.sh under QEMU (TCG,
+# no KVM here) and judge the run from its console log.
+#
+# Usage: scripts/qemu-run.sh -i INITRD [options]
+#   -i INITRD  initramfs (required)
+#   -k IMAGE   kernel image (default: the stock Debian kernel's vmlinuz)
+#   -n NAME    run name (default: INITRD's base name); names the log
+#   -l LOG     console log path (default: out/logs/NAME.log)
+#   -s N       virtual CPUs (default 4)
+#   -m SIZE    guest memory (default 1G)
+#   -t SECS    timeout (default 300); a timeout fails the run
+#   -a ARGS    extra kernel command line
+#   -v         also copy the console to stdout while it runs
+#
+# PASS needs the marker `KNHK-GUEST-DONE rc=0` and no kernel error report
+# (oops, warning, KASAN/UBSAN/lockdep/kmemleak/hung task) in the log. Prints
+# one line on success; on failure the offending lines and the log's path.
+# Exit status: 0 pass; 3 the kernel stayed clean and the guest finished but
+# its script exited non-zero (callers that count the guest's own test
+# results use this to not count a failing test twice); 1 any other failure.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# Kernel error reports, matched as fixed strings, case-sensitive. Checked
+# against full boot logs (loglevel=8) of the stock and the debug kernel:
+# none appears in a clean boot. Not a bare "lockdep": the debug kernel's
+# boot banner says "RCU lockdep checking is enabled"; lockdep's own reports
+# start with WARNING:/BUG:/INFO: lines and end with "lockdep is turned off".
+BAD_PATTERNS=(
+	'BUG:'
+	'kernel BUG at'
+	'WARNING:'
+	'Oops'
+	'Kernel panic'
+	'KASAN'
+	'UBSAN'
+	'possible recursive locking'
+	'possible circular locking'
+	'lockdep is turned off'
+	'locking correctness validator'
+	'unreferenced object'
+	'Call Trace:'
+	'general protection fault'
+	'INFO: task'
+	'detected stall'
+)
+MARKER_OK='KNHK-GUEST-DONE rc=0'
+# What a failing guest prints: TAP/KTAP "not ok", kselftest "FAIL", our
+# guest scripts' "KNHK-CASE not ok", the demo's "FAILED".
+GUEST_FAIL_RE='not ok |FAIL'
+
+clean_console() {
+	sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g'
+}
+
+usage() {
+	sed -n '/^# Usage/,/^# *-v/s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+# Print the log lines that fail the run, with their line numbers.
+bad_lines() {
+	local -a args=()
+	local p
+	for p in "${BAD_PATTERNS[@]}"; do args+=(-e "$p"); done
+	grep -n -F "${args[@]}" "$1" || true
+}
+
+main() {
+	local initrd='' image='' name='' logf='' smp=4 mem=1G tmo=300 extra='' verbose=0
+	local opt
+	while getopts 'i:k:n:l:s:m:t:a:vh' opt; do
+		case "$opt" in
+		i) initrd=$OPTARG ;;
+		k) image=$OPTARG ;;
+		n) name=$OPTARG ;;
+		l) logf=$OPTARG ;;
+		s) smp=$OPTARG ;;
+		m) mem=$OPTARG ;;
+		t) tmo=$OPTARG ;;
+		a) extra=$OPTARG ;;
+		v) verbose=1 ;;
+		*) usage ;;
+		esac
+	done
+	[ -n "$initrd" ] || usage
+	[ -f "$initrd" ] || die "no initramfs $initrd"
+	if [ -z "$image" ]; then
+		image=/boot/vmlinuz-$(stock_kver) || die "no stock kernel found"
+	fi
+	[ -r "$image" ] || die "cannot read kernel image $image (root needed for /boot)"
+	[ -n "$name" ] || name=$(basename "${initrd%.cpio}")
+	[ -n "$logf" ] || logf=$KNHK_OUT/logs/$name.log
+	mkdir -p "$(dirname "$logf")"
+
+	local cmdline="console=ttyS0 quiet panic=-1 panic_on_warn=1 oops=panic $extra"
+	local -a qemu=(qemu-system-x86_64 -accel "tcg,thread=multi" -cpu max
+		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none
+		-kernel "$image" -initrd "$initrd" -append "$cmdline")
+	local start rc=0 secs
+	start=$(date +%s)
+	# The serial console writes CRLF and the firmware terminal escapes:
+	# strip both so the log reads and greps cleanly.
+	set +e
+	if [ "$verbose" = 1 ]; then
+		timeout -k 10 "$tmo" "${qemu[@]}" </dev/null 2>&1 | clean_console | tee "$logf"
+	else
+		timeout -k 10 "$tmo" "${qemu[@]}" </dev/null 2>&1 | clean_console >"$logf"
+	fi
+	rc=${PIPESTATUS[0]}
+	set -e
+	secs=$(($(date +%s) - start))
+
+	local why='' bad status=1
+	bad=$(bad_lines "$logf")
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why="timed out after ${tmo}s"
+	elif [ -n "$bad" ]; then
+		why="kernel reported errors"
+	elif ! grep -q 'KNHK-GUEST-DONE rc=' "$logf"; then
+		why="no 'KNHK-GUEST-DONE' line: the guest did not finish"
+	elif ! grep -qF "$MARKER_OK" "$logf"; then
+		why="guest script failed ($(grep -o 'KNHK-GUEST-DONE rc=[0-9]*' "$logf" | tail -1))"
+		status=3
+	elif [ "$rc" != 0 ]; then
+		why="qemu exited with $rc"
+	fi
+	if [ -z "$why" ]; then
+		echo "knhk: PASS $name (${secs}s, -smp $smp), log: $logf"
+		return 0
+	fi
+	{
+		echo "knhk: FAIL $name: $why (${secs}s, -smp $smp)"
+		if [ -n "$bad" ]; then
+			echo "$bad" | head -n 60
+		elif [ "$status" = 3 ] && grep -qE "$GUEST_FAIL_RE" "$logf"; then
+			echo "--- the guest's failures:"
+			grep -E "$GUEST_FAIL_RE" "$logf" | head -n 40
+		else
+			echo "--- last lines of the console:"
+			tail -n 40 "$logf"
+		fi
+		echo "knhk: full console log: $logf"
+	} >&2
+	return "$status"
+}
+
+main "$@"
