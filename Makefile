@@ -10,6 +10,10 @@
 
 KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
 OUT ?= $(CURDIR)/out
+# The kernel's release string, as /lib/modules names it (Debian's headers
+# have a shorter one in include/config/kernel.release).
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h)
 
 .PHONY: all modules tools selftests check demo deps install clean
 
@@ -26,17 +30,17 @@ selftests:
 	$(MAKE) -C selftests OUT=$(OUT)/selftests
 
 check:
-	scripts/check.sh
+	@scripts/check.sh
 
 demo:
-	scripts/demo.sh
+	@scripts/demo.sh
 
 deps:
-	scripts/deps.sh
+	@scripts/deps.sh
 
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(shell cat $(KDIR)/include/config/kernel.release)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KREL) modules_install
+	depmod -a $(KREL)
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
