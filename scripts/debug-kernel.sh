@@ -35,7 +35,7 @@ while read -r line; do
 	if ! grep -qxF "$want" .config; then
 		# "not set" is also satisfied by the option being absent.
 		case "$want" in "#"*) grep -q "^$opt=" .config || continue ;; esac
-		log "debug config: wanted '$want', got '$(grep "$opt[= ]" .config || echo absent)'"
+		log "debug config: wanted '$want', got '$(grep "${opt}[= ]" .config || echo absent)'"
 		bad=1
 	fi
 done < "$KNHK_TOP/scripts/debug-kernel.config"
