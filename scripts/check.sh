@@ -3,6 +3,7 @@
 #   a deps      b stock build (W=1 C=1)   c checkpatch   d debug kernel + build
 #   e selftests and tools   f KUnit (debug kernel)
 #   g selftests under QEMU (stock kernel, debug kernel + kmemleak)   h dkms
+#   i the digests of the determinism selftests equal at -smp 1, 2 and 4
 #
 # Usage: scripts/check.sh [LETTERS]   e.g. `scripts/check.sh bcg`; default all.
 #   A stage whose inputs come from a stage not selected uses what an earlier
@@ -440,9 +441,11 @@ stage_kunit() {
 # --- g. selftests under QEMU --------------------------------------------
 
 # $1 lane (stock|debug), $2 kernel image, $3 module dir, $4 timeout, $5 kmemleak
+# [$6 guest name, $7 selftest binaries to run (a glob), default all]
 selftest_lane() {
 	local lane=$1 image=$2 mods=$3 tmo=$4 kml=$5 t n
-	local name=selftests-$lane dir=$CHECK/guest-selftests-$lane
+	local name=${6:-selftests-$lane} only=${7:-*}
+	local dir=$CHECK/guest-$name
 	if [ ! -f "$mods/knhk_sched.ko" ]; then
 		case_fail "$name: no knhk_sched.ko for this kernel (build failed)"
 		return 0
@@ -451,7 +454,8 @@ selftest_lane() {
 	mkdir -p "$dir/selftests"
 	cp "$mods/knhk_sched.ko" "$dir/"
 	if [ -d "$CHECK/selftests" ]; then
-		cp "$CHECK/selftests/"* "$dir/selftests/" 2>/dev/null || true
+		# shellcheck disable=SC2086 # $only is a glob
+		cp "$CHECK/selftests/"$only "$dir/selftests/" 2>/dev/null || true
 	fi
 	[ -d "$CHECK/tools" ] && cp "$CHECK/tools/"* "$dir/" 2>/dev/null
 	write_selftest_guest "$kml" >"$dir/guest.sh"
@@ -460,7 +464,7 @@ selftest_lane() {
 	for t in "$dir/selftests/"*; do
 		[ -f "$t" ] || continue
 		n=${t##*/}
-		add_counts "$lane/$n" < <(tap_block "$lane/$n" "$LOGS/$name.log" \
+		add_counts "${6:-$lane}/$n" < <(tap_block "${6:-$lane}/$n" "$LOGS/$name.log" \
 			"KNHK-SELFTEST-BEGIN $n" "KNHK-SELFTEST-END $n " '' 0)
 	done
 }
@@ -480,6 +484,46 @@ stage_selftests() {
 	else
 		case_fail "selftests-debug: no debug kernel (stage d failed)"
 	fi
+}
+
+# --- i. the same digests at every VM size ---------------------------------
+
+# Selftests print "# KNHK-DIGEST <label> <digest> events=<n>" for workloads
+# whose digest must not depend on the machine. Run the determinism suite
+# again at -smp 1 and 2 on the stock kernel, then require one value per
+# label across those and stage g's -smp 4 runs on both kernels.
+stage_vm_sizes() {
+	local smp log label logs=() values v
+	if [ -z "$STOCK_KVER" ] && ! STOCK_KVER=$(stock_kver); then
+		case_fail "vm sizes: no stock kernel"
+		return 0
+	fi
+	for smp in 1 2; do
+		SMP=$smp selftest_lane stock "/boot/vmlinuz-$STOCK_KVER" "$CHECK/stock" \
+			"$STOCK_TIMEOUT" 0 "determinism-smp$smp" 'knhk_determinism'
+		logs+=("$LOGS/determinism-smp$smp.log")
+	done
+	logs+=("$LOGS/selftests-stock.log" "$LOGS/selftests-debug.log")
+	local labels
+	labels=$(grep -ah '^# KNHK-DIGEST ' "${logs[@]}" 2>/dev/null | awk '{print $3}' | sort -u)
+	if [ -z "$labels" ]; then
+		case_fail "vm sizes: no KNHK-DIGEST line in any run"
+		return 0
+	fi
+	for label in $labels; do
+		values=""
+		for log in "${logs[@]}"; do
+			v=$(grep -a "^# KNHK-DIGEST $label " "$log" 2>/dev/null | awk '{print $4, $5}' | head -1)
+			printf '   %-10s %-28s %s\n' "$label" "${log##*/}" "${v:-missing}"
+			values+="${v:-missing}"$'\n'
+		done
+		if [ "$(printf '%s' "$values" | sort -u | wc -l)" = 1 ] &&
+			! grep -q missing <<<"$values"; then
+			case_ok
+		else
+			case_fail "vm sizes: digest '$label' differs between VM sizes or kernels"
+		fi
+	done
 }
 
 # --- h. dkms ------------------------------------------------------------
@@ -512,7 +556,7 @@ stage_dkms() {
 # --- main ---------------------------------------------------------------
 
 main() {
-	SELECTED=${1:-abcdefgh}
+	SELECTED=${1:-abcdefghi}
 	mkdir -p "$CHECK" "$LOGS"
 	local start
 	start=$(date +%s)
@@ -524,6 +568,7 @@ main() {
 	run_stage f "KUnit on the debug kernel" stage_kunit
 	run_stage g "selftests on the stock and debug kernels" stage_selftests
 	run_stage h "dkms build" stage_dkms
+	run_stage i "the same digests at -smp 1, 2 and 4" stage_vm_sizes
 	echo "== total $(($(date +%s) - start))s; logs in $LOGS"
 	if [ "$FAILED" -gt 0 ]; then
 		echo "== failures:"
