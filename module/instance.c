@@ -68,6 +68,8 @@ static void knhk_instance_free(struct knhk_instance *inst, u32 nr)
 		kvfree(inst->lanes[i].slots);
 	vfree(inst->lanes);
 	inst->lanes = NULL;
+	free_percpu(inst->dropped);
+	inst->dropped = NULL;
 	knhk_ordered_free(inst);
 	kvfree(inst->batch);
 	inst->batch = NULL;
@@ -81,6 +83,9 @@ static void knhk_instance_free(struct knhk_instance *inst, u32 nr)
  */
 void knhk_instance_destroy(struct knhk_instance *inst)
 {
+	/* A debugfs digest reader may wait for tasks that will never run. */
+	WRITE_ONCE(inst->dying, true);
+	wake_up_all(&inst->wq);
 	if (inst->started)
 		knhk_lanes_detach(inst);
 	knhk_replay_close(inst);
@@ -653,13 +658,17 @@ static bool knhk_all_run(struct knhk_instance *inst)
 /*
  * Wait, with @lock held, until every task accepted so far has run (ordered
  * tasks run when released, before their release returns). Afterwards the
- * workers' clocks and chains may be read.
+ * workers' clocks and chains may be read. Only a debugfs reader can still
+ * be here when the instance is being destroyed: it gets -ENODEV.
  */
 static int knhk_wait_all_run(struct knhk_instance *inst)
 {
 	if (inst->started && !inst->step_mode &&
-	    wait_event_killable(inst->wq, knhk_all_run(inst)))
+	    wait_event_killable(inst->wq, knhk_all_run(inst) ||
+				READ_ONCE(inst->dying)))
 		return -EINTR;
+	if (READ_ONCE(inst->dying))
+		return -ENODEV;
 	/* The workers wrote their chains before advancing their cursors. */
 	smp_rmb();
 	return 0;

@@ -72,14 +72,14 @@ int knhk_replay_open(struct knhk_instance *inst)
  *
  * The replay files disappear; a reader that still has one open gets EIO
  * from then on. Read the stream to its end before closing the instance.
+ * The drop counters stay until the instance is freed: the debugfs file
+ * "dropped" may still be read until its directory is gone.
  */
 void knhk_replay_close(struct knhk_instance *inst)
 {
 	if (inst->chan)
 		relay_close(inst->chan);
 	inst->chan = NULL;
-	free_percpu(inst->dropped);
-	inst->dropped = NULL;
 }
 
 /**

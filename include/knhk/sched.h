@@ -143,6 +143,7 @@ struct knhk_batch_entry {
  * @nr_subbufs: stream sub-buffers per CPU
  * @chan: the relay channel, while the stream is open
  * @dropped: events dropped, per CPU
+ * @dying: the file is closed; debugfs readers must not wait for anything
  */
 struct knhk_instance {
 	struct mutex lock;		/* the submit path */
@@ -177,6 +178,7 @@ struct knhk_instance {
 	u32 nr_subbufs;
 	struct rchan *chan;
 	u64 __percpu *dropped;
+	bool dying;
 };
 
 /* What knhk_lane_run() left behind. */
