@@ -4,6 +4,7 @@
 #   e selftests and tools   f KUnit (debug kernel)
 #   g selftests under QEMU (stock kernel, debug kernel + kmemleak)   h dkms
 #   i the digests of the determinism selftests equal at -smp 1, 2 and 4
+#   j a replay log dumped at -smp 2, replayed and compared at -smp 4
 #
 # Usage: scripts/check.sh [LETTERS]   e.g. `scripts/check.sh bcg`; default all.
 #   A stage whose inputs come from a stage not selected uses what an earlier
@@ -526,6 +527,91 @@ stage_vm_sizes() {
 	done
 }
 
+# --- j. a log carried from one VM to another ----------------------------
+
+# Guest 1 (-smp 2) dumps scripts/xvm.knhk's replay log and prints it in
+# base64 between markers; the host decodes it into the initramfs of guest 2
+# (-smp 4), which must replay it to EXACT_MATCH, see MINOR_DIFFERENCE with
+# another lane count and DIVERGED, naming task 602, with one payload
+# altered.
+write_xvm_dump_guest() {
+	guest_prelude
+	cat <<'EOF'
+insmod /knhk/knhk_sched.ko
+report $? "insmod knhk_sched.ko"
+/knhk/knhkctl replay dump /tmp/a.log /knhk/xvm.knhk
+report $? "xvm: replay dump at -smp 2"
+/knhk/knhkctl replay verify /tmp/a.log
+report $? "xvm: replay verify"
+echo "KNHK-FILE-BEGIN a.log"
+base64 /tmp/a.log
+echo "KNHK-FILE-END"
+rmmod knhk_sched
+report $? "rmmod knhk_sched"
+exit $rc
+EOF
+}
+
+write_xvm_replay_guest() {
+	guest_prelude
+	cat <<'EOF'
+K=/knhk/knhkctl
+expect() { # $1 wanted exit status, $2 got, $3 case name
+	[ "$2" = "$1" ]
+	report $? "$3 (exit $2, want $1)"
+}
+insmod /knhk/knhk_sched.ko
+report $? "insmod knhk_sched.ko"
+$K replay run /knhk/a.log
+expect 0 $? "xvm: replay run of the -smp 2 log at -smp 4: EXACT_MATCH"
+$K replay dump --lanes 8 /tmp/b.log /knhk/xvm.knhk
+$K replay diff /knhk/a.log /tmp/b.log
+expect 10 $? "xvm: 8 lanes instead of 4: MINOR_DIFFERENCE"
+sed 's/^pure 602 1 guards=3$/pure 602 2 guards=3/' /knhk/xvm.knhk >/tmp/alt.knhk
+$K replay dump /tmp/c.log /tmp/alt.knhk
+$K replay diff /knhk/a.log /tmp/c.log >/tmp/diff.out
+expect 11 $? "xvm: task 602 altered: DIVERGED"
+cat /tmp/diff.out
+grep -qw 602 /tmp/diff.out
+report $? "xvm: the divergence names task 602"
+rmmod knhk_sched
+report $? "rmmod knhk_sched"
+exit $rc
+EOF
+}
+
+stage_xvm() {
+	local dir=$CHECK/guest-xvm image log=$LOGS/xvm-dump.log
+	if [ -z "$STOCK_KVER" ] && ! STOCK_KVER=$(stock_kver); then
+		case_fail "xvm: no stock kernel"
+		return 0
+	fi
+	if [ ! -f "$CHECK/stock/knhk_sched.ko" ] || [ ! -x "$CHECK/tools/knhkctl" ]; then
+		case_fail "xvm: no module or knhkctl (stages b, e)"
+		return 0
+	fi
+	image=/boot/vmlinuz-$STOCK_KVER
+	rm -rf "$dir"
+	mkdir -p "$dir/dump" "$dir/replay"
+	cp "$CHECK/stock/knhk_sched.ko" "$CHECK/tools/knhkctl" \
+		"$SCRIPTS/xvm.knhk" "$dir/dump/"
+	cp "$dir/dump/"* "$dir/replay/"
+	write_xvm_dump_guest >"$dir/dump/guest.sh"
+	write_xvm_replay_guest >"$dir/replay/guest.sh"
+
+	SMP=2 boot_guest xvm-dump "$image" "$STOCK_TIMEOUT" "$dir/dump"
+	sed -n '/^KNHK-FILE-BEGIN a.log$/,/^KNHK-FILE-END$/p' "$log" | sed '1d;$d' |
+		base64 -d >"$dir/replay/a.log" 2>/dev/null || true
+	if [ ! -s "$dir/replay/a.log" ]; then
+		case_fail "xvm: no log came out of the -smp 2 guest"
+		return 0
+	fi
+	echo "   carried a.log out of the -smp 2 guest: $(stat -c %s "$dir/replay/a.log") bytes"
+	SMP=4 boot_guest xvm-replay "$image" "$STOCK_TIMEOUT" "$dir/replay"
+	grep -a -A6 'DIVERGED' "$LOGS/xvm-replay.log" | grep -av '^KNHK-CASE' |
+		head -8 | sed 's/^/   | /'
+}
+
 # --- h. dkms ------------------------------------------------------------
 
 # dkms build in a private tree: the system's /usr/src and /var/lib/dkms
@@ -556,7 +642,7 @@ stage_dkms() {
 # --- main ---------------------------------------------------------------
 
 main() {
-	SELECTED=${1:-abcdefghi}
+	SELECTED=${1:-abcdefghij}
 	mkdir -p "$CHECK" "$LOGS"
 	local start
 	start=$(date +%s)
@@ -569,6 +655,7 @@ main() {
 	run_stage g "selftests on the stock and debug kernels" stage_selftests
 	run_stage h "dkms build" stage_dkms
 	run_stage i "the same digests at -smp 1, 2 and 4" stage_vm_sizes
+	run_stage j "a replay log carried from a -smp 2 VM to a -smp 4 VM" stage_xvm
 	echo "== total $(($(date +%s) - start))s; logs in $LOGS"
 	if [ "$FAILED" -gt 0 ]; then
 		echo "== failures:"
