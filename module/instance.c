@@ -218,11 +218,11 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 		.lane		= t->task_id & (inst->nr_lanes - 1),
 	};
 	cycles_t start;
-	void *rec;
+	bool write;
 
 	/* The event's room is taken first, so a full stream leaves no trace. */
 	preempt_disable();
-	if (!knhk_replay_reserve(inst, 0, &rec)) {
+	if (!knhk_replay_reserve(inst, 0, &write)) {
 		preempt_enable();
 		return false;
 	}
@@ -238,7 +238,7 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 	ev.hash = knhk_output_hash(t->task_id, slot->res.output,
 				   slot->res.status, slot->res.ticks);
 	knhk_chain_add(&lane->chain, &ev);
-	knhk_replay_put(rec, &ev, NULL);
+	knhk_replay_put(inst, write, &ev, NULL);
 	preempt_enable();
 	return true;
 }
@@ -286,6 +286,15 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 	WRITE_ONCE(lane->nr_executed, lane->nr_executed + i);
 	if (wq_has_sleeper(&inst->wq))
 		wake_up_all(&inst->wq);
+	/*
+	 * What ran may have been a count cached before the worker cleared its
+	 * kick bit, and a submitter that found the bit still set did not wake
+	 * us: look at the producer's cursor again before going idle.
+	 */
+	if (ret == KNHK_LANE_IDLE &&
+	    knhk_ring_ready(&lane->ring, KNHK_STAGE_EXEC) &&
+	    (!inst->step_mode || atomic_read(&lane->steps)))
+		ret = KNHK_LANE_MORE;
 	return ret;
 }
 

@@ -361,6 +361,7 @@ static int __init knhk_init(void)
 	if (ret)
 		return ret;
 	knhk_debugfs_init();
+	knhk_replay_init();
 	ret = misc_register(&knhk_misc);
 	if (ret) {
 		knhk_debugfs_exit();

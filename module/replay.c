@@ -7,11 +7,18 @@
  * reader (knhkctl replay dump) merges the CPUs' files into the canonical
  * (ts, source, seq) order, so where an event was written never matters.
  *
- * Relay refuses to switch to a sub-buffer the reader has not consumed, and
- * relay_reserve() then returns NULL. In drop mode that event is counted as
- * dropped; in lossless mode the producer waits and tries again: a worker
- * leaves the task unrun and comes back later, the submit path sleeps. The
- * digest chains see every event either way.
+ * Room is checked before an event exists. Without room, in drop mode the
+ * event is counted as dropped; in lossless mode the producer waits and
+ * tries again: a worker leaves the task unrun and comes back later, the
+ * submit path sleeps. The digest chains see every event either way.
+ *
+ * Records are copied in by hand rather than with relay_reserve() or
+ * relay_write(), for two reasons. A reader may read the sub-buffer being
+ * written up to its offset, so the bytes must be in place before the offset
+ * covers them. And relay must never be asked for a sub-buffer switch it will
+ * refuse: in refusing, it briefly shows a full buffer with offset 0, which a
+ * concurrent reader takes for an overwritten one and skips a sub-buffer. So
+ * a switch is made only while it leaves a sub-buffer free.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -22,14 +29,32 @@
 
 #include <knhk/sched.h>
 
+/* relay_file_operations, but for open: see knhk_replay_file_open(). */
+static struct file_operations knhk_replay_fops;
+
+/*
+ * Relay creates a buffer's file before it initialises the buffer's
+ * reference count; an open() in between would take a reference from zero.
+ * The channel is published once relay_open() has returned.
+ */
+static int knhk_replay_file_open(struct inode *inode, struct file *file)
+{
+	struct rchan_buf *buf = inode->i_private;
+	struct knhk_instance *inst = buf->chan->private_data;
+
+	/* Pairs with the release in knhk_replay_open(). */
+	if (!smp_load_acquire(&inst->chan))
+		return -EAGAIN;
+	return relay_file_operations.open(inode, file);
+}
+
 static struct dentry *knhk_replay_create_file(const char *name,
 					      struct dentry *parent,
 					      umode_t mode,
 					      struct rchan_buf *buf,
 					      int *is_global)
 {
-	return debugfs_create_file(name, 0400, parent, buf,
-				   &relay_file_operations);
+	return debugfs_create_file(name, 0400, parent, buf, &knhk_replay_fops);
 }
 
 static int knhk_replay_remove_file(struct dentry *dentry)
@@ -44,6 +69,15 @@ static const struct rchan_callbacks knhk_replay_cb = {
 };
 
 /**
+ * knhk_replay_init() - prepare the replay files' operations
+ */
+void knhk_replay_init(void)
+{
+	knhk_replay_fops = relay_file_operations;
+	knhk_replay_fops.open = knhk_replay_file_open;
+}
+
+/**
  * knhk_replay_open() - open the stream of an instance being started
  * @inst: the instance; its configuration is final
  *
@@ -51,18 +85,22 @@ static const struct rchan_callbacks knhk_replay_cb = {
  */
 int knhk_replay_open(struct knhk_instance *inst)
 {
+	struct rchan *chan;
+
 	if (!inst->replay)
 		return 0;
 	inst->dropped = alloc_percpu(u64);
 	if (!inst->dropped)
 		return -ENOMEM;
-	inst->chan = relay_open("replay", inst->dir, inst->subbuf_size,
-				inst->nr_subbufs, &knhk_replay_cb, inst);
-	if (!inst->chan) {
+	chan = relay_open("replay", inst->dir, inst->subbuf_size,
+			  inst->nr_subbufs, &knhk_replay_cb, inst);
+	if (!chan) {
 		free_percpu(inst->dropped);
 		inst->dropped = NULL;
 		return -ENOMEM;
 	}
+	/* The replay files may be opened from now on. */
+	smp_store_release(&inst->chan, chan);
 	return 0;
 }
 
@@ -94,48 +132,81 @@ u64 knhk_replay_dropped(struct knhk_instance *inst, int cpu)
 	return inst->dropped ? READ_ONCE(*per_cpu_ptr(inst->dropped, cpu)) : 0;
 }
 
+/* Whether this CPU's buffer takes @need more bytes without a refused switch. */
+static bool knhk_replay_has_room(struct rchan *chan, size_t need)
+{
+	struct rchan_buf *buf = *this_cpu_ptr(chan->buf);
+
+	if (buf->offset + need <= chan->subbuf_size)
+		return true;
+	/* A switch completes a sub-buffer; it must leave one free. */
+	return buf->subbufs_produced + 1 - READ_ONCE(buf->subbufs_consumed) <
+	       chan->n_subbufs;
+}
+
 /**
- * knhk_replay_reserve() - room for one event on this CPU's stream
+ * knhk_replay_reserve() - make sure one event can be written on this CPU
  * @inst: the instance
  * @len: input data bytes that follow the record
- * @rec: gets where to write the record, or NULL if nothing is to be written
- *	(stream off, or the event dropped)
+ * @write: set if the event is to be written (stream on and room, not
+ *	dropped)
  *
- * Call with preemption disabled, and keep it disabled until the record is
- * written with knhk_replay_put(): the room belongs to this CPU's buffer.
+ * Call with preemption disabled, and keep it disabled until the event is
+ * written with knhk_replay_put(): the room is this CPU's buffer's.
  *
  * Return: false if the stream is lossless and full: the caller must not
  * produce the event now, and should try again later.
  */
-bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, void **rec)
+bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write)
 {
-	*rec = NULL;
+	*write = false;
 	if (!inst->chan)
 		return true;
-	*rec = relay_reserve(inst->chan, sizeof(struct knhk_event) +
-					 ALIGN(len, 8));
-	if (*rec)
+	if (knhk_replay_has_room(inst->chan,
+				 sizeof(struct knhk_event) + ALIGN(len, 8))) {
+		*write = true;
 		return true;
+	}
 	if (!inst->replay_drop)
 		return false;
 	this_cpu_inc(*inst->dropped);
 	return true;
 }
 
+/* Append @len bytes to this CPU's buffer; knhk_replay_has_room() said so. */
+static void knhk_replay_copy(struct rchan *chan, const void *data, size_t len)
+{
+	struct rchan_buf *buf = *this_cpu_ptr(chan->buf);
+
+	if (buf->offset + len > chan->subbuf_size &&
+	    WARN_ON_ONCE(relay_switch_subbuf(buf, len) != len))
+		return;
+	memcpy(buf->data + buf->offset, data, len);
+	/* The bytes before the offset that lets a reader see them. */
+	smp_wmb();
+	buf->offset += len;
+}
+
 /**
- * knhk_replay_put() - write an event into room from knhk_replay_reserve()
- * @rec: the room, or NULL (then nothing is written)
+ * knhk_replay_put() - write an event reserved with knhk_replay_reserve()
+ * @inst: the instance
+ * @write: what knhk_replay_reserve() said
  * @ev: the event, complete with its sequence number
  * @data: its @ev->len bytes of input data
  */
-void knhk_replay_put(void *rec, const struct knhk_event *ev, const void *data)
+void knhk_replay_put(struct knhk_instance *inst, bool write,
+		     const struct knhk_event *ev, const void *data)
 {
-	if (!rec)
+	static const u8 zeroes[8];
+
+	if (!write)
 		return;
-	memcpy(rec, ev, sizeof(*ev));
-	rec += sizeof(*ev);
-	memcpy(rec, data, ev->len);
-	memset(rec + ev->len, 0, ALIGN(ev->len, 8) - ev->len);
+	knhk_replay_copy(inst->chan, ev, sizeof(*ev));
+	if (!ev->len)
+		return;
+	knhk_replay_copy(inst->chan, data, ev->len);
+	if (ev->len % 8)
+		knhk_replay_copy(inst->chan, zeroes, 8 - ev->len % 8);
 }
 
 /**
@@ -161,21 +232,22 @@ void knhk_replay_wait(void)
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 	       const void *data)
 {
-	void *rec;
+	bool write;
 
 	for (;;) {
 		preempt_disable();
-		if (knhk_replay_reserve(inst, ev->len, &rec))
+		if (knhk_replay_reserve(inst, ev->len, &write))
 			break;
 		preempt_enable();
 		if (fatal_signal_pending(current)) {
 			preempt_disable();
 			this_cpu_inc(*inst->dropped);
+			write = false;
 			break;
 		}
 		knhk_replay_wait();
 	}
 	knhk_chain_add(&inst->submit_chain, ev);
-	knhk_replay_put(rec, ev, data);
+	knhk_replay_put(inst, write, ev, data);
 	preempt_enable();
 }

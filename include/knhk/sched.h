@@ -207,8 +207,10 @@ bool knhk_ordered_pop(struct knhk_instance *inst, bool all, u64 watermark,
 int knhk_replay_open(struct knhk_instance *inst);
 void knhk_replay_close(struct knhk_instance *inst);
 u64 knhk_replay_dropped(struct knhk_instance *inst, int cpu);
-bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, void **rec);
-void knhk_replay_put(void *rec, const struct knhk_event *ev, const void *data);
+void knhk_replay_init(void);
+bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write);
+void knhk_replay_put(struct knhk_instance *inst, bool write,
+		     const struct knhk_event *ev, const void *data);
 void knhk_replay_wait(void);
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 	       const void *data);
