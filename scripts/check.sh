@@ -222,9 +222,33 @@ build_userspace() {
 	fi
 }
 
+# Host-side tests of the tools: the log library's unit tests (TAP) and a
+# bounded libFuzzer run of the log parser.
+tools_host_tests() {
+	local log=$LOGS/tools-test.log r=0 secs
+	{
+		echo "KNHK-HOST-BEGIN tools-test"
+		make -s -C "$KNHK_TOP/tools" OUT="$CHECK/tools" test 2>&1 || r=$?
+		echo "KNHK-HOST-END tools-test rc=$r"
+	} >"$log"
+	add_counts "tools/test_log" < <(tap_block "tools/test_log" "$log" \
+		"KNHK-HOST-BEGIN tools-test" "KNHK-HOST-END tools-test " '' 0)
+	log=$LOGS/tools-fuzz.log
+	secs=$(date +%s)
+	if make -s -C "$KNHK_TOP/tools" OUT="$CHECK/tools" fuzz-short >"$log" 2>&1; then
+		case_ok
+		echo "   tools/fuzz_log: $(grep -ao 'Done [0-9]* runs in [0-9]* second(s)' "$log" |
+			tail -1), no crash ($(($(date +%s) - secs))s)"
+	else
+		tail -n 20 "$log" | sed 's/^/      /'
+		case_fail "tools/fuzz_log: crash or sanitizer report (log: $log)"
+	fi
+}
+
 stage_userspace() {
 	build_userspace selftests
 	build_userspace tools
+	tools_host_tests
 }
 
 # --- guests -------------------------------------------------------------

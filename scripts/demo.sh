@@ -45,6 +45,7 @@ main() {
 	rm -rf "$DEMO/guest"
 	mkdir -p "$DEMO/guest"
 	cp "$DEMO/module/knhk_sched.ko" "$DEMO/tools/knhkctl" "$DEMO/guest/"
+	cp -r "$DEMO/tools/workloads" "$DEMO/guest/"
 	cp "$SCRIPTS/demo-guest.sh" "$DEMO/guest/guest.sh"
 	"$SCRIPTS/initramfs.sh" "$DEMO/demo.cpio" "$DEMO/guest"
 

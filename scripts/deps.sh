@@ -19,6 +19,10 @@ PACKAGES=(
 	rsync coreutils
 	# DKMS packaging check
 	dkms
+	# knhkctl and selftests: xxh64 of the replay digest (static libxxhash)
+	libxxhash-dev
+	# tools fuzzing: clang with libFuzzer (-fsanitize=fuzzer)
+	clang libclang-rt-14-dev
 )
 
 # Print the packages of PACKAGES that are not installed.

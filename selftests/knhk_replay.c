@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knhk_replay - the replay stream in debugfs against what the device says:
+ * records against completions one for one, the event count and digest of
+ * KNHK_IOC_DIGEST against the records, drops against sequence gaps, a slow
+ * reader in lossless mode, and a replay of a log giving the same log.
+ *
+ * The log format, the stream reader and the digest are knhkctl's (tools/),
+ * included here so that there is one implementation of each.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+#include "../tools/knhk_log.c"
+#include "../tools/knhk_workload.c"
+#include "../tools/knhk_dev.c"
+
+#define DEV		"/dev/" KNHK_DEVICE_NAME
+#define TIMEOUT		120	/* seconds per test: the debug kernel is slow */
+
+/* Digest of model_std() in tools/test/test_log.c, from its reference code. */
+#define KNOWN_DIGEST	0x271f2012cbca53b5ULL
+
+FIXTURE(replay) {
+	int fd;
+	struct knhk_workload w;
+	struct knhk_exec x;
+	struct knhk_dump d;
+	struct knhk_log log;
+};
+
+FIXTURE_SETUP(replay)
+{
+	memset(self, 0, sizeof(*self));
+	self->fd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (self->fd < 0)
+		SKIP(return, DEV ": %s (module not loaded?)", strerror(errno));
+	if (access(KNHK_DEBUGFS, R_OK))
+		SKIP(return, KNHK_DEBUGFS ": %s (no debugfs?)", strerror(errno));
+	knhk_wl_init(&self->w);
+	knhk_log_init(&self->log);
+}
+
+FIXTURE_TEARDOWN(replay)
+{
+	knhk_dump_close(&self->d);
+	knhk_exec_free(&self->x);
+	knhk_log_free(&self->log);
+	knhk_wl_free(&self->w);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* Add one workload line, printf-style. */
+static int add(struct knhk_workload *w, const char *fmt, ...) __printf(2, 3);
+
+static int add(struct knhk_workload *w, const char *fmt, ...)
+{
+	char line[512], err[KNHK_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (knhk_wl_line(w, line, err)) {
+		fprintf(stderr, "# workload line '%s': %s\n", line, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every kind of call: guards (task ids 10k+5 need an unset guard), shared
+ * state, plain tasks using lane state, programs over budget, batches of
+ * mixed priority, ordered tasks released by watermark and at the end.
+ */
+static int mixed_workload(struct knhk_workload *w, int n)
+{
+	int i, k, ret = 0;
+
+	ret |= add(w, "guard set 1 2");
+	ret |= add(w, "shared 0 5 6 7");
+	for (i = 0; i < n && !ret; i++) {
+		switch (i % 10) {
+		case 3:
+			ret |= add(w, "program %d %d ; ldl r1 0 ; add r0 r1 ; stl 0 r0", i, i);
+			break;
+		case 5:
+			ret |= add(w, "pure %d %d guards=1,3", i, i);
+			break;
+		case 7:
+			ret |= add(w, "program %d %d budget=1 ; ldi r1 1 ; add r0 r1", i, i);
+			break;
+		default:
+			ret |= add(w, "pure %d %d", i, i * 3);
+		}
+		if (i % 100 == 50) {
+			ret |= add(w, "batch");
+			for (k = 0; k < 20; k++)
+				ret |= add(w, "pure %d %d prio=%s", 100000 + i * 20 + k, k,
+					   k % 3 ? "high" : "low");
+			ret |= add(w, "end");
+		}
+		if (i % 250 == 100) {
+			ret |= add(w, "ordered %d program %d 1 ; lds r0 0 ; add r0 r0 ; sts 0 r0",
+				   i + 40, 200000 + i);
+			ret |= add(w, "ordered %d program %d 2 ; lds r1 1 ; add r0 r1 ; sts 1 r0",
+				   i + 10, 200001 + i);
+			ret |= add(w, "ordered %d pure %d 3", i + 70, 200002 + i);
+			ret |= add(w, "release %d", i + 40);
+		}
+	}
+	ret |= add(w, "release all");
+	return ret;
+}
+
+/* Configure, run with the stream read as it comes, merge into self->log. */
+static int run_dumped(struct __test_metadata *_metadata, struct _test_data_replay *self,
+		      __u32 lanes, __u32 flags, __u32 subbuf, __u32 nsubbufs)
+{
+	struct knhk_log_header h;
+	char err[KNHK_ERRLEN] = "";
+	int ret;
+
+	self->x.fd = self->fd;
+	self->x.cfg = (struct knhk_config){
+		.size = sizeof(self->x.cfg), .lanes = lanes, .ring_size = 256,
+		.cq_size = lanes * 256, .flags = KNHK_CONFIG_REPLAY | flags,
+		.replay_subbuf_size = subbuf, .replay_nr_subbufs = nsubbufs,
+	};
+	self->x.dump = &self->d;
+	ret = knhk_exec_run(&self->x, &self->w);
+	EXPECT_EQ(0, ret) TH_LOG("run: %s", self->x.err);
+	if (ret)
+		return ret;
+	knhk_log_header_init(&h, &self->x.cfg);
+	h.flags |= KNHK_LOG_F_DIGEST;
+	h.digest = self->x.digest.digest;
+	h.checksum = self->x.digest.checksum;
+	h.kernel_events = self->x.digest.events;
+	ret = knhk_dump_log(&self->d, &h, &self->log, err);
+	EXPECT_EQ(0, ret) TH_LOG("merge: %s", err);
+	return ret;
+}
+
+static void expect_complete(struct __test_metadata *_metadata, const struct knhk_log *log,
+			    const struct knhk_digest *dg)
+{
+	struct knhk_verify v;
+
+	knhk_log_verify(log, &v);
+	EXPECT_EQ(0, log->hdr.flags & KNHK_LOG_F_STREAM_ERROR);
+	EXPECT_EQ(0, log->hdr.dropped);
+	EXPECT_EQ(0, v.gaps) TH_LOG("first gap: source %#x seq %llu", v.gap_source,
+				    (unsigned long long)v.gap_seq);
+	EXPECT_EQ(0, v.bad_hash);
+	EXPECT_EQ(dg->events, log->n);
+	EXPECT_EQ(dg->events, v.sum.events);
+	EXPECT_EQ(dg->checksum, v.sum.checksum);
+	EXPECT_EQ(dg->digest, v.sum.digest) TH_LOG("userspace %016llx, kernel %016llx",
+						   (unsigned long long)v.sum.digest,
+						   (unsigned long long)dg->digest);
+	EXPECT_FALSE(v.incomplete);
+}
+
+static int cmp_exec_key(const void *a, const void *b)
+{
+	const struct knhk_completion *x = a, *y = b;
+	__u32 sx = x->flags & KNHK_COMPLETION_ORDERED ? KNHK_SRC_ORDERED : x->lane;
+	__u32 sy = y->flags & KNHK_COMPLETION_ORDERED ? KNHK_SRC_ORDERED : y->lane;
+
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return x->execute_ts < y->execute_ts ? -1 : x->execute_ts > y->execute_ts;
+}
+
+/* The completion that TaskExecuted @ev reports: same source and timestamp. */
+static const struct knhk_completion *find_completion(const struct knhk_completion *c,
+						     size_t n, const struct knhk_event *ev)
+{
+	struct knhk_completion key = {
+		.lane = ev->source == KNHK_SRC_ORDERED ? 0 : ev->source,
+		.flags = ev->source == KNHK_SRC_ORDERED ? KNHK_COMPLETION_ORDERED : 0,
+		.execute_ts = ev->ts,
+	};
+
+	return bsearch(&key, c, n, sizeof(*c), cmp_exec_key);
+}
+
+/*
+ * Every TaskExecuted record is a completion (task, lane, status, ticks,
+ * timestamps, and its hash is that of the completion's output), every
+ * completion a record, every accepted task has one TaskEnqueued; the
+ * records' count and digest are KNHK_IOC_DIGEST's.
+ */
+TEST_F_TIMEOUT(replay, relay_matches_completions, TIMEOUT)
+{
+	const struct knhk_completion *c;
+	size_t i, nexec = 0, nenq = 0, matched = 0;
+	__u64 sum_ids_enq = 0, sum_ids_comp = 0;
+
+	ASSERT_EQ(0, mixed_workload(&self->w, 1500));
+	ASSERT_EQ(0, run_dumped(_metadata, self, 4, 0, 0, 0));
+	expect_complete(_metadata, &self->log, &self->x.digest);
+	ASSERT_EQ(self->x.accepted, self->x.ncomp);
+
+	qsort(self->x.comp, self->x.ncomp, sizeof(*self->x.comp), cmp_exec_key);
+	for (i = 0; i < self->log.n; i++) {
+		const struct knhk_event *ev = self->log.recs[i].ev;
+
+		if (ev->type == KNHK_EV_TASK_ENQUEUED) {
+			nenq++;
+			sum_ids_enq += ev->task_id;
+			continue;
+		}
+		if (ev->type != KNHK_EV_TASK_EXECUTED)
+			continue;
+		nexec++;
+		c = find_completion(self->x.comp, self->x.ncomp, ev);
+		EXPECT_NE(NULL, c) TH_LOG("no completion for task %llu (source %#x ts %llu)",
+					  (unsigned long long)ev->task_id, ev->source,
+					  (unsigned long long)ev->ts);
+		if (!c)
+			continue;
+		EXPECT_EQ(c->task_id, ev->task_id);
+		EXPECT_EQ(c->lane, ev->lane);
+		EXPECT_EQ(c->status, ev->status);
+		EXPECT_EQ(c->ticks, ev->ticks);
+		EXPECT_EQ(c->execute_ts, ev->ts);
+		{
+			const struct {
+				__u64 task_id, output;
+				__u32 status, ticks;
+			} o = { c->task_id, c->output, c->status, c->ticks };
+
+			EXPECT_EQ(knhk_hash(&o, sizeof(o), 0), ev->hash)
+				TH_LOG("task %llu: output hash", (unsigned long long)c->task_id);
+		}
+		matched++;
+	}
+	for (i = 0; i < self->x.ncomp; i++)
+		sum_ids_comp += self->x.comp[i].task_id;
+	EXPECT_EQ(self->x.ncomp, nexec);
+	EXPECT_EQ(self->x.ncomp, matched);
+	EXPECT_EQ(self->x.accepted, nenq);
+	EXPECT_EQ(sum_ids_comp, sum_ids_enq);
+	/* The workload made every kind of outcome. */
+	for (i = 0; i < self->x.ncomp; i++)
+		if (self->x.comp[i].status == KNHK_STATUS_GUARD_FAILED)
+			break;
+	EXPECT_LT(i, self->x.ncomp);
+}
+
+/* The digest the unit tests compute independently, from the kernel. */
+TEST_F_TIMEOUT(replay, known_answer, TIMEOUT)
+{
+	int id;
+
+	ASSERT_EQ(0, add(&self->w, "guard set 1 2 3"));
+	for (id = 0; id < 8; id++)
+		ASSERT_EQ(0, add(&self->w, id == 6 ? "pure %d %d guards=5" : "pure %d %d",
+				 id, 1000 + id));
+	ASSERT_EQ(0, run_dumped(_metadata, self, 4, 0, 0, 0));
+	expect_complete(_metadata, &self->log, &self->x.digest);
+	EXPECT_EQ(KNOWN_DIGEST, self->x.digest.digest)
+		TH_LOG("kernel digest %016llx", (unsigned long long)self->x.digest.digest);
+}
+
+/*
+ * Drop mode, two 8 KiB sub-buffers per CPU, read only after thousands of
+ * tasks: many events are lost, and debugfs "dropped" counts exactly the
+ * sequence numbers missing from the stream (inside it, and at each
+ * source's end, whose length the counters give).
+ */
+TEST_F_TIMEOUT(replay, drops_are_counted, TIMEOUT)
+{
+	__u64 expect[KNHK_MAX_LANES + 2] = { 0 }, present[KNHK_MAX_LANES + 2] = { 0 };
+	__u64 missing = 0, lanes_exec = 0;
+	const __u32 lanes = 4;
+	struct knhk_verify v;
+	size_t i;
+	int b, k;
+
+	for (b = 0; b < 16; b++) {
+		ASSERT_EQ(0, add(&self->w, "batch"));
+		for (k = 0; k < 256; k++)
+			ASSERT_EQ(0, add(&self->w, "pure %d %d", b * 256 + k, k));
+		ASSERT_EQ(0, add(&self->w, "end"));
+	}
+	self->x.late_dump = true;
+	ASSERT_EQ(0, run_dumped(_metadata, self, lanes, KNHK_CONFIG_REPLAY_DROP,
+				KNHK_REPLAY_MIN_SUBBUF, 2));
+	ASSERT_EQ(4096, self->x.accepted);
+
+	for (i = 0; i < lanes; i++) {
+		expect[i] = self->x.lane_stats[i].executed;
+		lanes_exec += expect[i];
+	}
+	expect[lanes] = self->x.stats.executed - lanes_exec;
+	expect[lanes + 1] = self->x.digest.events - self->x.stats.executed;
+	for (i = 0; i < self->log.n; i++) {
+		const struct knhk_event *ev = self->log.recs[i].ev;
+		int s = src_index(ev->source, lanes);
+
+		EXPECT_LT(ev->seq, expect[s]);
+		present[s]++;
+	}
+	for (i = 0; i < lanes + 2; i++) {
+		EXPECT_LE(present[i], expect[i]);
+		missing += expect[i] - present[i];
+	}
+	knhk_log_verify(&self->log, &v);
+	TH_LOG("%zu of %llu events read, %llu dropped, %llu in gaps", self->log.n,
+	       (unsigned long long)self->x.digest.events,
+	       (unsigned long long)self->log.hdr.dropped, (unsigned long long)v.gaps);
+	EXPECT_GT(self->log.hdr.dropped, 0);
+	EXPECT_EQ(self->log.hdr.dropped, missing);
+	EXPECT_EQ(self->log.hdr.dropped, v.missing);
+	EXPECT_LE(v.gaps, missing);
+	EXPECT_TRUE(v.incomplete);
+	EXPECT_EQ(0, self->log.hdr.flags & KNHK_LOG_F_STREAM_ERROR);
+}
+
+/*
+ * Lossless mode with the same tiny buffers and a reader that sleeps after
+ * every read: the producers wait for it, and nothing is lost.
+ */
+TEST_F_TIMEOUT(replay, lossless_slow_reader, TIMEOUT)
+{
+	ASSERT_EQ(0, mixed_workload(&self->w, 1200));
+	self->d.delay_us = 1000;
+	ASSERT_EQ(0, run_dumped(_metadata, self, 2, 0, KNHK_REPLAY_MIN_SUBBUF, 2));
+	expect_complete(_metadata, &self->log, &self->x.digest);
+	TH_LOG("%zu events, %llu bytes", self->log.n, (unsigned long long)self->d.bytes);
+}
+
+/*
+ * knhkctl replay run: a log's submit-path records fed to a new instance
+ * give the same log, record for record.
+ */
+TEST_F_TIMEOUT(replay, replay_gives_exact_match, TIMEOUT)
+{
+	struct knhk_workload w2;
+	struct knhk_exec x2 = { 0 };
+	struct knhk_dump d2 = { 0 };
+	struct knhk_log log2, file;
+	struct knhk_log_header h;
+	char err[KNHK_ERRLEN] = "";
+	struct knhk_diff diff;
+	size_t len;
+	void *buf;
+	int fd2;
+
+	ASSERT_EQ(0, mixed_workload(&self->w, 600));
+	ASSERT_EQ(0, run_dumped(_metadata, self, 8, 0, 0, 0));
+	expect_complete(_metadata, &self->log, &self->x.digest);
+
+	/* Through the file format and back. */
+	ASSERT_EQ(0, knhk_log_encode(&self->log, &buf, &len));
+	ASSERT_EQ(0, knhk_log_parse(&file, buf, len, 0, err)) TH_LOG("%s", err);
+	free(buf);
+
+	knhk_wl_init(&w2);
+	ASSERT_EQ(0, knhk_wl_from_log(&w2, &file, err));
+	fd2 = open(DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	x2.fd = fd2;
+	x2.cfg = self->x.cfg;
+	x2.dump = &d2;
+	ASSERT_EQ(0, knhk_exec_run(&x2, &w2)) TH_LOG("%s", x2.err);
+	knhk_log_header_init(&h, &x2.cfg);
+	h.flags |= KNHK_LOG_F_DIGEST;
+	h.digest = x2.digest.digest;
+	h.checksum = x2.digest.checksum;
+	h.kernel_events = x2.digest.events;
+	ASSERT_EQ(0, knhk_dump_log(&d2, &h, &log2, err));
+	EXPECT_EQ(self->x.digest.digest, x2.digest.digest);
+	knhk_log_diff(&file, &log2, &diff);
+	EXPECT_EQ(KNHK_EXACT_MATCH, diff.grade) TH_LOG("%s: %s", knhk_grade_name(diff.grade),
+						       diff.why);
+	knhk_log_free(&log2);
+	knhk_log_free(&file);
+	knhk_dump_close(&d2);
+	knhk_exec_free(&x2);
+	knhk_wl_free(&w2);
+	close(fd2);
+}
+
+/* Another lane count, for tasks that use no lane state: MINOR_DIFFERENCE. */
+TEST_F_TIMEOUT(replay, other_lanes_minor_difference, TIMEOUT)
+{
+	struct knhk_exec x2 = { 0 };
+	struct knhk_dump d2 = { 0 };
+	struct knhk_log log2;
+	struct knhk_log_header h;
+	char err[KNHK_ERRLEN] = "";
+	struct knhk_diff diff;
+	int fd2;
+
+	ASSERT_EQ(0, add(&self->w, "pure 0..299 7"));
+	ASSERT_EQ(0, add(&self->w, "program 300..399 1 ; ldi r1 5 ; mix r0 r1"));
+	ASSERT_EQ(0, run_dumped(_metadata, self, 4, 0, 0, 0));
+	fd2 = open(DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	x2.fd = fd2;
+	x2.cfg = self->x.cfg;
+	x2.cfg.lanes = 16;
+	x2.cfg.cq_size = 16 * 256;
+	x2.dump = &d2;
+	ASSERT_EQ(0, knhk_exec_run(&x2, &self->w)) TH_LOG("%s", x2.err);
+	knhk_log_header_init(&h, &x2.cfg);
+	ASSERT_EQ(0, knhk_dump_log(&d2, &h, &log2, err));
+	knhk_log_diff(&self->log, &log2, &diff);
+	EXPECT_EQ(KNHK_MINOR_DIFFERENCE, diff.grade) TH_LOG("%s: %s",
+							    knhk_grade_name(diff.grade),
+							    diff.why);
+	knhk_log_free(&log2);
+	knhk_dump_close(&d2);
+	knhk_exec_free(&x2);
+	close(fd2);
+}
+
+TEST_HARNESS_MAIN

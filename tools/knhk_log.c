@@ -1,0 +1,972 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knhk_log.c - the replay log file: see knhk_log.h for the format.
+ *
+ * The digest is recomputed exactly as the kernel computes it (module/event.c
+ * and knhk_instance_digest()): per source a chain h = xxh64(record, h_prev)
+ * from h = 0 over the source's 64-byte records in sequence order; then one
+ * xxh64 (seed 0) over { u32 version, u32 lanes } and, for the lanes 0..L-1,
+ * the ordered chain and the submit path in that order, { u32 source, u32 0,
+ * u64 count, u64 hash }. The checksum is the XOR of every record's ts.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "knhk_log.h"
+
+#define ALIGN8(x)	(((x) + 7) & ~(size_t)7)
+#define EV_SIZE		sizeof(struct knhk_event)
+
+static_assert(sizeof(struct knhk_event) == 64, "event record is 64 bytes");
+static_assert(sizeof(struct knhk_log_header) == 128, "header is 128 bytes");
+
+static int seterr(char *err, int ret, const char *fmt, ...) __printf(3, 4);
+
+static int seterr(char *err, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err, KNHK_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+uint64_t knhk_hash(const void *data, size_t len, uint64_t seed)
+{
+	return XXH64(data, len, seed);
+}
+
+void knhk_log_init(struct knhk_log *log)
+{
+	memset(log, 0, sizeof(*log));
+}
+
+void knhk_log_free(struct knhk_log *log)
+{
+	free(log->recs);
+	free(log->mem);
+	knhk_log_init(log);
+}
+
+/* Index of a source in per-source arrays: lanes, ordered chain, submit. */
+static int src_index(uint32_t source, uint32_t lanes)
+{
+	if (source < lanes)
+		return source;
+	if (source == KNHK_SRC_ORDERED)
+		return lanes;
+	if (source == KNHK_SRC_SUBMIT)
+		return lanes + 1;
+	return -1;
+}
+
+static uint32_t src_of_index(int i, uint32_t lanes)
+{
+	if ((uint32_t)i < lanes)
+		return i;
+	return (uint32_t)i == lanes ? KNHK_SRC_ORDERED : KNHK_SRC_SUBMIT;
+}
+
+static bool lanes_valid(uint32_t lanes)
+{
+	return lanes && lanes <= KNHK_MAX_LANES && !(lanes & (lanes - 1));
+}
+
+static bool zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len--)
+		if (*b++)
+			return false;
+	return true;
+}
+
+/**
+ * knhk_rec_check() - whether a record is one the kernel can write
+ * @ev: the event
+ * @data: its @ev->len bytes of data, followed by the padding to 8 bytes
+ * @lanes: the instance's lane count
+ * @err: gets a message
+ *
+ * Checks the fields' ranges and that they agree with each other; not the
+ * hashes (knhk_log_verify() does).
+ *
+ * Return: KNHK_LOG_OK or KNHK_LOG_ECORRUPT.
+ */
+int knhk_rec_check(const struct knhk_event *ev, const void *data,
+		   uint32_t lanes, char *err)
+{
+	bool submit = ev->source == KNHK_SRC_SUBMIT, ok = false;
+	bool task_lane = ev->lane < lanes &&
+			 (ev->task_id & (lanes - 1)) == ev->lane;
+	uint64_t v[2];
+
+	if (src_index(ev->source, lanes) < 0)
+		return seterr(err, KNHK_LOG_ECORRUPT, "bad source %#x", ev->source);
+	if (ev->len > KNHK_LOG_MAX_DATA)
+		return seterr(err, KNHK_LOG_ECORRUPT, "bad data length %u", ev->len);
+	switch (ev->type) {
+	case KNHK_EV_TASK_ENQUEUED:
+		ok = submit && task_lane && ev->len == sizeof(struct knhk_task) &&
+		     ev->status <= KNHK_EV_ORDERED && !ev->ticks &&
+		     (ev->status || !ev->aux) &&
+		     !memcmp(&ev->task_id, data, sizeof(ev->task_id));
+		break;
+	case KNHK_EV_TASK_EXECUTED:
+		ok = !submit && task_lane && !ev->len && !ev->aux &&
+		     (ev->source == KNHK_SRC_ORDERED || ev->source == ev->lane) &&
+		     ev->status <= KNHK_STATUS_GUARD_FAILED &&
+		     ev->ticks <= KNHK_MAX_BUDGET;
+		break;
+	case KNHK_EV_STATE_CHANGE:
+		ok = submit && !ev->task_id && !ev->lane && !ev->ticks &&
+		     !ev->aux && ev->len && !(ev->len % 4) &&
+		     (ev->status == KNHK_GUARDS_SET ||
+		      ev->status == KNHK_GUARDS_CLEAR);
+		break;
+	case KNHK_EV_EXTERNAL_INPUT:
+		if (!submit || ev->task_id || ev->ticks)
+			break;
+		if (ev->status == KNHK_INPUT_SHARED) {
+			ok = ev->len && !(ev->len % 8) && !ev->aux &&
+			     ev->lane + ev->len / 8 <= KNHK_SHARED_SLOTS;
+		} else if (ev->status == KNHK_INPUT_RELEASE &&
+			   ev->len == sizeof(v)) {
+			memcpy(v, data, sizeof(v));
+			ok = v[0] == ev->aux && v[1] == ev->lane &&
+			     ev->lane <= KNHK_RELEASE_ALL;
+		}
+		break;
+	}
+	if (!ok)
+		return seterr(err, KNHK_LOG_ECORRUPT,
+			      "bad %s record (source %#x seq %llu)",
+			      knhk_ev_name(ev->type), ev->source,
+			      (unsigned long long)ev->seq);
+	if (!zero((const uint8_t *)data + ev->len, ALIGN8(ev->len) - ev->len))
+		return seterr(err, KNHK_LOG_ECORRUPT,
+			      "non-zero padding after record seq %llu",
+			      (unsigned long long)ev->seq);
+	return KNHK_LOG_OK;
+}
+
+/**
+ * knhk_stream_split() - cut a replay stream into records
+ * @buf: the stream's bytes, 8-byte aligned
+ * @len: their count
+ * @lanes: the instance's lane count
+ * @recs: gets a malloc()ed array of records pointing into @buf
+ * @n: gets their count
+ * @err: gets a message
+ *
+ * Return: KNHK_LOG_OK, KNHK_LOG_ETRUNC if the last record is cut short,
+ * KNHK_LOG_ECORRUPT for an invalid record, or KNHK_LOG_ENOMEM. On error
+ * *@recs and *@n still hold the records before the bad one.
+ */
+int knhk_stream_split(const void *buf, size_t len, uint32_t lanes,
+		      struct knhk_rec **recs, size_t *n, char *err)
+{
+	const uint8_t *p = buf;
+	size_t off = 0, room = 0, size;
+	struct knhk_rec *r = NULL, *nr;
+	int ret = KNHK_LOG_OK;
+
+	*n = 0;
+	while (off < len) {
+		const struct knhk_event *ev = (const void *)(p + off);
+
+		if (len - off < EV_SIZE) {
+			ret = seterr(err, KNHK_LOG_ETRUNC,
+				     "%zu bytes of a record at offset %zu",
+				     len - off, off);
+			break;
+		}
+		if (ev->len > KNHK_LOG_MAX_DATA) {
+			ret = seterr(err, KNHK_LOG_ECORRUPT,
+				     "bad data length %u at offset %zu",
+				     ev->len, off);
+			break;
+		}
+		size = EV_SIZE + ALIGN8((size_t)ev->len);
+		if (size > len - off) {
+			ret = seterr(err, KNHK_LOG_ETRUNC,
+				     "record at offset %zu cut short", off);
+			break;
+		}
+		ret = knhk_rec_check(ev, ev + 1, lanes, err);
+		if (ret)
+			break;
+		if (*n == room) {
+			room = room ? 2 * room : 256;
+			nr = realloc(r, room * sizeof(*r));
+			if (!nr) {
+				ret = seterr(err, KNHK_LOG_ENOMEM, "out of memory");
+				break;
+			}
+			r = nr;
+		}
+		r[*n].ev = ev;
+		r[*n].data = ev + 1;
+		(*n)++;
+		off += size;
+	}
+	*recs = r;
+	return ret;
+}
+
+/* Canonical order: (ts, source, seq). */
+int knhk_rec_cmp(const struct knhk_event *a, const struct knhk_event *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if (a->source != b->source)
+		return a->source < b->source ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return 0;
+}
+
+static int rec_qcmp(const void *x, const void *y)
+{
+	const struct knhk_rec *a = x, *b = y;
+
+	return knhk_rec_cmp(a->ev, b->ev);
+}
+
+/*
+ * Whether @recs are in strict canonical order with each source's sequence
+ * numbers increasing. Return: index of the first record breaking it, or
+ * @n.
+ */
+static size_t order_check(const struct knhk_rec *recs, size_t n,
+			  uint32_t lanes, uint64_t *next)
+{
+	size_t i;
+
+	memset(next, 0, (lanes + 2) * sizeof(*next));
+	for (i = 0; i < n; i++) {
+		const struct knhk_event *ev = recs[i].ev;
+		int s = src_index(ev->source, lanes);
+
+		if (i && knhk_rec_cmp(recs[i - 1].ev, ev) >= 0)
+			return i;
+		if (ev->seq < next[s])
+			return i;
+		next[s] = ev->seq + 1;
+	}
+	return n;
+}
+
+void knhk_log_header_init(struct knhk_log_header *h,
+			  const struct knhk_config *cfg)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, KNHK_LOG_MAGIC, sizeof(h->magic));
+	h->version = KNHK_LOG_VERSION;
+	h->header_size = sizeof(*h);
+	h->digest_version = KNHK_LOG_DIGEST_VERSION;
+	h->lanes = cfg->lanes;
+	h->ring_size = cfg->ring_size;
+	h->cq_size = cfg->cq_size;
+	h->config_flags = cfg->flags;
+	h->subbuf_size = cfg->replay_subbuf_size;
+	h->nr_subbufs = cfg->replay_nr_subbufs;
+}
+
+/**
+ * knhk_log_build() - make a log from records in any order
+ * @log: gets the log; free it with knhk_log_free()
+ * @hdr: its header; @events, @data_size and the hashes are filled in
+ * @recs: the records (valid for @hdr->lanes); sorted in place
+ * @n: their count
+ *
+ * Records that break the order (a second copy of a sequence number, or a
+ * source's sequence numbers out of timestamp order) are left out.
+ *
+ * Return: the number of records left out, or -1 if out of memory.
+ */
+int knhk_log_build(struct knhk_log *log, const struct knhk_log_header *hdr,
+		   struct knhk_rec *recs, size_t n)
+{
+	uint64_t *next = calloc(hdr->lanes + 2, sizeof(*next));
+	size_t i, k = 0, size = 0;
+	int bad = 0;
+	uint8_t *p;
+
+	knhk_log_init(log);
+	log->hdr = *hdr;
+	if (!next)
+		return -1;
+	qsort(recs, n, sizeof(*recs), rec_qcmp);
+	for (i = 0; i < n; i++)
+		size += EV_SIZE + ALIGN8((size_t)recs[i].ev->len);
+	log->mem = malloc(size ? size : 1);
+	log->recs = malloc((n ? n : 1) * sizeof(*log->recs));
+	if (!log->mem || !log->recs) {
+		free(next);
+		knhk_log_free(log);
+		return -1;
+	}
+	p = log->mem;
+	for (i = 0; i < n; i++) {
+		const struct knhk_event *ev = recs[i].ev;
+		int s = src_index(ev->source, hdr->lanes);
+
+		if (ev->seq < next[s] ||
+		    (k && !knhk_rec_cmp(log->recs[k - 1].ev, ev))) {
+			bad++;
+			continue;
+		}
+		next[s] = ev->seq + 1;
+		memcpy(p, ev, EV_SIZE);
+		memset(p + EV_SIZE, 0, ALIGN8((size_t)ev->len));
+		memcpy(p + EV_SIZE, recs[i].data, ev->len);
+		log->recs[k].ev = (const void *)p;
+		log->recs[k].data = p + EV_SIZE;
+		p += EV_SIZE + ALIGN8((size_t)ev->len);
+		k++;
+	}
+	free(next);
+	log->n = k;
+	log->hdr.events = k;
+	log->hdr.data_size = p - (uint8_t *)log->mem;
+	return bad;
+}
+
+/**
+ * knhk_log_parse() - read a log from memory
+ * @log: gets the log; free it with knhk_log_free() (also after an error)
+ * @buf: the file's bytes, any alignment
+ * @len: their count
+ * @flags: %KNHK_PARSE_NO_HASH to skip the integrity hashes
+ * @err: gets a message
+ *
+ * Return: a KNHK_LOG_* value.
+ */
+int knhk_log_parse(struct knhk_log *log, const void *buf, size_t len,
+		   unsigned int flags, char *err)
+{
+	struct knhk_log_header *h = &log->hdr;
+	const uint8_t *p = buf;
+	uint64_t *next;
+	uint32_t ver;
+	size_t i;
+	int ret;
+
+	knhk_log_init(log);
+	if (memcmp(p, KNHK_LOG_MAGIC, len < 8 ? len : 8))
+		return seterr(err, KNHK_LOG_ECORRUPT,
+			      "not a knhk-sched replay log (bad magic)");
+	if (len < 12)
+		return seterr(err, KNHK_LOG_ETRUNC,
+			      "truncated: %zu bytes, no header", len);
+	memcpy(&ver, p + 8, sizeof(ver));
+	if (ver != KNHK_LOG_VERSION)
+		return seterr(err, KNHK_LOG_EVERSION,
+			      "log format version %u; this knhkctl reads version %u",
+			      ver, KNHK_LOG_VERSION);
+	if (len < sizeof(*h))
+		return seterr(err, KNHK_LOG_ETRUNC,
+			      "truncated: %zu bytes of a %zu-byte header",
+			      len, sizeof(*h));
+	memcpy(h, p, sizeof(*h));
+	if (h->header_size != sizeof(*h))
+		return seterr(err, KNHK_LOG_ECORRUPT, "bad header size %u",
+			      h->header_size);
+	if (!(flags & KNHK_PARSE_NO_HASH)) {
+		struct knhk_log_header c = *h;
+
+		c.header_hash = 0;
+		if (knhk_hash(&c, sizeof(c), 0) != h->header_hash)
+			return seterr(err, KNHK_LOG_ECORRUPT,
+				      "header damaged (hash mismatch)");
+	}
+	if (h->digest_version != KNHK_LOG_DIGEST_VERSION)
+		return seterr(err, KNHK_LOG_EVERSION,
+			      "digest version %u; this knhkctl computes version %u",
+			      h->digest_version, KNHK_LOG_DIGEST_VERSION);
+	if (h->flags & ~KNHK_LOG_F_ALL || !zero(h->reserved, sizeof(h->reserved)) ||
+	    !lanes_valid(h->lanes) || h->data_size % 8 ||
+	    h->events > h->data_size / EV_SIZE)
+		return seterr(err, KNHK_LOG_ECORRUPT, "header damaged (bad field)");
+	if (len - sizeof(*h) < h->data_size)
+		return seterr(err, KNHK_LOG_ETRUNC,
+			      "truncated: %zu of %llu record bytes",
+			      len - sizeof(*h),
+			      (unsigned long long)h->data_size);
+	if (len - sizeof(*h) > h->data_size)
+		return seterr(err, KNHK_LOG_ECORRUPT,
+			      "%llu bytes after the last record",
+			      (unsigned long long)(len - sizeof(*h) - h->data_size));
+	p += sizeof(*h);
+	if (!(flags & KNHK_PARSE_NO_HASH) &&
+	    knhk_hash(p, h->data_size, 0) != h->data_hash)
+		return seterr(err, KNHK_LOG_ECORRUPT,
+			      "records damaged (hash mismatch)");
+
+	log->mem = malloc(h->data_size ? h->data_size : 1);
+	next = calloc(h->lanes + 2, sizeof(*next));
+	if (!log->mem || !next) {
+		free(next);
+		return seterr(err, KNHK_LOG_ENOMEM, "out of memory");
+	}
+	memcpy(log->mem, p, h->data_size);
+	ret = knhk_stream_split(log->mem, h->data_size, h->lanes, &log->recs,
+				&log->n, err);
+	if (ret == KNHK_LOG_ETRUNC)
+		ret = KNHK_LOG_ECORRUPT;	/* data_size said otherwise */
+	if (!ret && log->n != h->events)
+		ret = seterr(err, KNHK_LOG_ECORRUPT,
+			     "%zu records, the header says %llu", log->n,
+			     (unsigned long long)h->events);
+	if (!ret) {
+		i = order_check(log->recs, log->n, h->lanes, next);
+		if (i < log->n)
+			ret = seterr(err, KNHK_LOG_ECORRUPT,
+				     "record %zu out of canonical order", i);
+	}
+	free(next);
+	return ret;
+}
+
+/**
+ * knhk_log_load() - read a log file
+ * @log: gets the log; free it with knhk_log_free()
+ * @path: the file, "-" for standard input
+ * @err: gets a message
+ *
+ * Return: a KNHK_LOG_* value; with KNHK_LOG_EIO, errno says why.
+ */
+int knhk_log_load(struct knhk_log *log, const char *path, char *err)
+{
+	size_t len = 0, room = 1 << 16;
+	uint8_t *buf = malloc(room), *nb;
+	int fd, ret, e;
+	ssize_t r;
+
+	knhk_log_init(log);
+	if (!buf)
+		return seterr(err, KNHK_LOG_ENOMEM, "out of memory");
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0) {
+		e = errno;
+		free(buf);
+		errno = e;
+		return seterr(err, KNHK_LOG_EIO, "%s: %s", path, strerror(e));
+	}
+	for (;;) {
+		if (len == room) {
+			nb = realloc(buf, room * 2);
+			if (!nb) {
+				ret = seterr(err, KNHK_LOG_ENOMEM, "out of memory");
+				goto out;
+			}
+			buf = nb;
+			room *= 2;
+		}
+		r = read(fd, buf + len, room - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = errno;
+			ret = seterr(err, KNHK_LOG_EIO, "%s: %s", path, strerror(e));
+			errno = e;
+			goto out;
+		}
+		if (!r)
+			break;
+		len += r;
+	}
+	ret = knhk_log_parse(log, buf, len, 0, err);
+out:
+	if (fd)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
+/**
+ * knhk_log_seal() - fill in the hashes of an encoded log
+ * @buf: the file's bytes, header and records
+ * @len: their count, at least a header
+ */
+void knhk_log_seal(void *buf, size_t len)
+{
+	struct knhk_log_header h;
+
+	memcpy(&h, buf, sizeof(h));
+	h.data_hash = knhk_hash((uint8_t *)buf + sizeof(h), len - sizeof(h), 0);
+	h.header_hash = 0;
+	h.header_hash = knhk_hash(&h, sizeof(h), 0);
+	memcpy(buf, &h, sizeof(h));
+}
+
+/**
+ * knhk_log_encode() - a log as the bytes of its file
+ * @log: the log
+ * @buf: gets a malloc()ed buffer
+ * @len: gets its size
+ *
+ * Return: KNHK_LOG_OK or KNHK_LOG_ENOMEM.
+ */
+int knhk_log_encode(const struct knhk_log *log, void **buf, size_t *len)
+{
+	struct knhk_log_header h = log->hdr;
+	uint8_t *p;
+	size_t i, size = 0;
+
+	for (i = 0; i < log->n; i++)
+		size += EV_SIZE + ALIGN8((size_t)log->recs[i].ev->len);
+	h.events = log->n;
+	h.data_size = size;
+	*len = sizeof(h) + size;
+	*buf = p = calloc(1, *len);
+	if (!p)
+		return KNHK_LOG_ENOMEM;
+	memcpy(p, &h, sizeof(h));
+	p += sizeof(h);
+	for (i = 0; i < log->n; i++) {
+		const struct knhk_event *ev = log->recs[i].ev;
+
+		memcpy(p, ev, EV_SIZE);
+		memcpy(p + EV_SIZE, log->recs[i].data, ev->len);
+		p += EV_SIZE + ALIGN8((size_t)ev->len);
+	}
+	knhk_log_seal(*buf, *len);
+	return KNHK_LOG_OK;
+}
+
+/**
+ * knhk_log_save() - write a log file
+ * @log: the log
+ * @path: the file, created or replaced
+ * @err: gets a message
+ *
+ * Return: KNHK_LOG_OK, KNHK_LOG_ENOMEM, or KNHK_LOG_EIO with errno set.
+ */
+int knhk_log_save(const struct knhk_log *log, const char *path, char *err)
+{
+	size_t len, off = 0;
+	void *buf;
+	int fd, e;
+	ssize_t w;
+
+	if (knhk_log_encode(log, &buf, &len))
+		return seterr(err, KNHK_LOG_ENOMEM, "out of memory");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	while (off < len) {
+		w = write(fd, (uint8_t *)buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto fail;
+		off += w;
+	}
+	if (close(fd)) {
+		fd = -1;
+		goto fail;
+	}
+	free(buf);
+	return KNHK_LOG_OK;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	errno = e;
+	return seterr(err, KNHK_LOG_EIO, "%s: %s", path, strerror(e));
+}
+
+/**
+ * knhk_log_digest() - digest, checksum and count of a log's records
+ * @log: the log, in canonical order
+ * @sum: the result, as %KNHK_IOC_DIGEST computes it
+ */
+void knhk_log_digest(const struct knhk_log *log, struct knhk_sum *sum)
+{
+	const uint32_t lanes = log->hdr.lanes;
+	const struct {
+		uint32_t version;
+		uint32_t lanes;
+	} cfg = { KNHK_LOG_DIGEST_VERSION, lanes };
+	struct {
+		uint32_t source;
+		uint32_t reserved;
+		uint64_t count;
+		uint64_t hash;
+	} src[KNHK_MAX_LANES + 2];
+	XXH64_state_t st;
+	size_t i;
+	int s;
+
+	memset(sum, 0, sizeof(*sum));
+	memset(src, 0, sizeof(src));
+	for (s = 0; s < (int)lanes + 2; s++)
+		src[s].source = src_of_index(s, lanes);
+	/* Canonical order keeps each source's records in sequence order. */
+	for (i = 0; i < log->n; i++) {
+		const struct knhk_event *ev = log->recs[i].ev;
+
+		s = src_index(ev->source, lanes);
+		src[s].hash = XXH64(ev, EV_SIZE, src[s].hash);
+		src[s].count++;
+		sum->checksum ^= ev->ts;
+	}
+	sum->events = log->n;
+	XXH64_reset(&st, 0);
+	XXH64_update(&st, &cfg, sizeof(cfg));
+	XXH64_update(&st, src, (lanes + 2) * sizeof(src[0]));
+	sum->digest = XXH64_digest(&st);
+}
+
+/**
+ * knhk_log_verify() - recompute what the header claims
+ * @log: the log
+ * @v: what was found; the log verifies when !@v->incomplete,
+ *	!@v->bad_hash and @v->sum equals the header's kernel values
+ */
+void knhk_log_verify(const struct knhk_log *log, struct knhk_verify *v)
+{
+	const struct knhk_log_header *h = &log->hdr;
+	uint64_t next[KNHK_MAX_LANES + 2] = { 0 };
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	knhk_log_digest(log, &v->sum);
+	for (i = 0; i < log->n; i++) {
+		const struct knhk_event *ev = log->recs[i].ev;
+		int s = src_index(ev->source, h->lanes);
+
+		if (ev->seq > next[s]) {
+			if (!v->gaps) {
+				v->gap_source = ev->source;
+				v->gap_seq = next[s];
+			}
+			v->gaps += ev->seq - next[s];
+		}
+		next[s] = ev->seq + 1;
+		if (ev->type != KNHK_EV_TASK_EXECUTED &&
+		    knhk_hash(log->recs[i].data, ev->len, 0) != ev->hash) {
+			if (!v->bad_hash)
+				v->first_bad = i;
+			v->bad_hash++;
+		}
+	}
+	if (h->flags & KNHK_LOG_F_DIGEST && h->kernel_events > log->n)
+		v->missing = h->kernel_events - log->n;
+	if (v->missing < v->gaps)
+		v->missing = v->gaps;
+	v->incomplete = h->dropped || v->missing ||
+			h->flags & KNHK_LOG_F_STREAM_ERROR;
+}
+
+/* One task outcome: a TaskExecuted event and its canonical position. */
+struct outcome {
+	const struct knhk_event *ev;
+	size_t pos;
+};
+
+static int outcome_cmp(const void *x, const void *y)
+{
+	const struct outcome *a = x, *b = y;
+
+	if (a->ev->task_id != b->ev->task_id)
+		return a->ev->task_id < b->ev->task_id ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* The log's events of @type, sorted by (task_id, position). */
+static struct outcome *outcomes(const struct knhk_log *log, uint32_t type,
+				size_t *n)
+{
+	struct outcome *o = malloc((log->n ? log->n : 1) * sizeof(*o));
+	size_t i;
+
+	*n = 0;
+	if (!o)
+		return NULL;
+	for (i = 0; i < log->n; i++)
+		if (log->recs[i].ev->type == type) {
+			o[*n].ev = log->recs[i].ev;
+			o[(*n)++].pos = i;
+		}
+	qsort(o, *n, sizeof(*o), outcome_cmp);
+	return o;
+}
+
+static bool same_outcome(const struct knhk_event *a, const struct knhk_event *b)
+{
+	if (a->type == KNHK_EV_TASK_ENQUEUED)
+		return a->hash == b->hash;
+	return a->status == b->status && a->ticks == b->ticks &&
+	       a->hash == b->hash;
+}
+
+/*
+ * Compare the tasks of two logs by task id: events of @type, the k-th of an
+ * id in A against the k-th in B. Records in @d the earliest (by canonical
+ * position) task that differs, is missing or is extra. Return: whether all
+ * agree; -1 if out of memory.
+ */
+static int tasks_agree(const struct knhk_log *a, const struct knhk_log *b,
+		       uint32_t type, struct knhk_diff *d, size_t *best)
+{
+	size_t na, nb, i = 0, j = 0, pos;
+	struct outcome *oa = outcomes(a, type, &na);
+	struct outcome *ob = outcomes(b, type, &nb);
+	const struct knhk_event *ea, *eb;
+	int agree = 1;
+
+	if (!oa || !ob) {
+		free(oa);
+		free(ob);
+		return -1;
+	}
+	while (i < na || j < nb) {
+		ea = i < na ? oa[i].ev : NULL;
+		eb = j < nb ? ob[j].ev : NULL;
+		if (ea && eb && ea->task_id == eb->task_id) {
+			pos = oa[i].pos;
+			i++;
+			j++;
+			if (same_outcome(ea, eb))
+				continue;
+		} else if (ea && (!eb || ea->task_id < eb->task_id)) {
+			pos = oa[i++].pos;
+			eb = NULL;
+		} else {
+			pos = ob[j++].pos;
+			ea = NULL;
+		}
+		agree = 0;
+		if (pos < *best) {
+			*best = pos;
+			d->task_valid = true;
+			d->task_id = (ea ? ea : eb)->task_id;
+			d->task_a = ea;
+			d->task_b = eb;
+		}
+	}
+	free(oa);
+	free(ob);
+	return agree;
+}
+
+static bool same_record(const struct knhk_rec *a, const struct knhk_rec *b)
+{
+	return !memcmp(a->ev, b->ev, EV_SIZE) &&
+	       !memcmp(a->data, b->data, a->ev->len);
+}
+
+static int incomplete_why(const struct knhk_log *log, const char *name,
+			  char *buf, size_t len)
+{
+	struct knhk_verify v;
+
+	knhk_log_verify(log, &v);
+	if (!v.incomplete)
+		return 0;
+	if (log->hdr.flags & KNHK_LOG_F_STREAM_ERROR)
+		return snprintf(buf, len, "%s: a replay stream could not be read to its end",
+				name);
+	if (log->hdr.dropped)
+		return snprintf(buf, len, "%s: %llu events dropped", name,
+				(unsigned long long)log->hdr.dropped);
+	return snprintf(buf, len, "%s: %llu events missing (%llu in sequence gaps)",
+			name, (unsigned long long)v.missing,
+			(unsigned long long)v.gaps);
+}
+
+/**
+ * knhk_log_diff() - compare two logs
+ * @a: the first log
+ * @b: the second
+ * @d: the grade and where they part
+ *
+ * INCOMPLETE if either log lacks events (never reported as a match);
+ * DIVERGED if a task's outcome (status, ticks, output hash of each of its
+ * TaskExecuted events, by task id) differs or a task is missing or extra;
+ * EXACT_MATCH for the same configuration and identical records;
+ * MINOR_DIFFERENCE otherwise.
+ */
+void knhk_log_diff(const struct knhk_log *a, const struct knhk_log *b,
+		   struct knhk_diff *d)
+{
+	const struct knhk_log_header *ha = &a->hdr, *hb = &b->hdr;
+	size_t i, n = a->n < b->n ? a->n : b->n, best = (size_t)-1;
+	bool same_cfg;
+	int ex, en;
+
+	memset(d, 0, sizeof(*d));
+	d->index = -1;
+	for (i = 0; i < n && same_record(&a->recs[i], &b->recs[i]); i++)
+		;
+	if (i < a->n || i < b->n) {
+		d->index = i;
+		d->a = i < a->n ? a->recs[i].ev : NULL;
+		d->b = i < b->n ? b->recs[i].ev : NULL;
+	}
+	if (incomplete_why(a, "A", d->why, sizeof(d->why)) ||
+	    incomplete_why(b, "B", d->why, sizeof(d->why))) {
+		d->grade = KNHK_INCOMPLETE;
+		return;
+	}
+	ex = tasks_agree(a, b, KNHK_EV_TASK_EXECUTED, d, &best);
+	en = tasks_agree(a, b, KNHK_EV_TASK_ENQUEUED, d, &best);
+	if (ex < 0 || en < 0) {
+		d->grade = KNHK_INCOMPLETE;
+		snprintf(d->why, sizeof(d->why), "out of memory");
+		return;
+	}
+	if (!ex || !en) {
+		d->grade = KNHK_DIVERGED;
+		if (!d->task_a || !d->task_b)
+			snprintf(d->why, sizeof(d->why), "task %llu is %s",
+				 (unsigned long long)d->task_id,
+				 d->task_a ? "missing in B" : "extra in B");
+		else if (d->task_a->type == KNHK_EV_TASK_ENQUEUED)
+			snprintf(d->why, sizeof(d->why),
+				 "task %llu was submitted with different input",
+				 (unsigned long long)d->task_id);
+		else
+			snprintf(d->why, sizeof(d->why),
+				 "task %llu has a different outcome",
+				 (unsigned long long)d->task_id);
+		return;
+	}
+	same_cfg = ha->lanes == hb->lanes && ha->ring_size == hb->ring_size &&
+		   ha->cq_size == hb->cq_size &&
+		   (ha->config_flags & KNHK_CONFIG_STEP_MODE) ==
+		   (hb->config_flags & KNHK_CONFIG_STEP_MODE);
+	if (same_cfg && d->index < 0) {
+		d->grade = KNHK_EXACT_MATCH;
+		snprintf(d->why, sizeof(d->why),
+			 "same configuration, %zu identical events", a->n);
+		return;
+	}
+	d->grade = KNHK_MINOR_DIFFERENCE;
+	if (!same_cfg)
+		snprintf(d->why, sizeof(d->why),
+			 "every task outcome identical; configuration differs (lanes %u/%u, ring %u/%u, cq %u/%u)",
+			 ha->lanes, hb->lanes, ha->ring_size, hb->ring_size,
+			 ha->cq_size, hb->cq_size);
+	else
+		snprintf(d->why, sizeof(d->why),
+			 "every task outcome identical; events differ from #%lld (timestamps or order)",
+			 d->index);
+}
+
+const char *knhk_grade_name(enum knhk_grade g)
+{
+	static const char * const names[] = {
+		"EXACT_MATCH", "MINOR_DIFFERENCE", "DIVERGED", "INCOMPLETE",
+	};
+
+	return (unsigned int)g < 4 ? names[g] : "?";
+}
+
+const char *knhk_ev_name(uint32_t type)
+{
+	switch (type) {
+	case KNHK_EV_TASK_ENQUEUED:
+		return "TaskEnqueued";
+	case KNHK_EV_TASK_EXECUTED:
+		return "TaskExecuted";
+	case KNHK_EV_STATE_CHANGE:
+		return "StateChange";
+	case KNHK_EV_EXTERNAL_INPUT:
+		return "ExternalInput";
+	default:
+		return "Unknown";
+	}
+}
+
+const char *knhk_status_name(uint32_t status)
+{
+	switch (status) {
+	case KNHK_STATUS_OK:
+		return "OK";
+	case KNHK_STATUS_BUDGET_EXCEEDED:
+		return "BUDGET_EXCEEDED";
+	case KNHK_STATUS_GUARD_FAILED:
+		return "GUARD_FAILED";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+static void source_name(uint32_t source, char *buf, size_t len)
+{
+	if (source == KNHK_SRC_ORDERED)
+		snprintf(buf, len, "ordered");
+	else if (source == KNHK_SRC_SUBMIT)
+		snprintf(buf, len, "submit");
+	else
+		snprintf(buf, len, "lane%u", source);
+}
+
+/**
+ * knhk_ev_describe() - one line for people
+ * @ev: the event
+ * @buf: gets the line
+ * @len: its room
+ */
+void knhk_ev_describe(const struct knhk_event *ev, char *buf, size_t len)
+{
+	char src[16], what[96];
+
+	source_name(ev->source, src, sizeof(src));
+	switch (ev->type) {
+	case KNHK_EV_TASK_ENQUEUED:
+		if (ev->status == KNHK_EV_ORDERED)
+			snprintf(what, sizeof(what), "task %llu lane %u ordered T=%llu",
+				 (unsigned long long)ev->task_id, ev->lane,
+				 (unsigned long long)ev->aux);
+		else
+			snprintf(what, sizeof(what), "task %llu lane %u",
+				 (unsigned long long)ev->task_id, ev->lane);
+		break;
+	case KNHK_EV_TASK_EXECUTED:
+		snprintf(what, sizeof(what), "task %llu lane %u %s ticks %u",
+			 (unsigned long long)ev->task_id, ev->lane,
+			 knhk_status_name(ev->status), ev->ticks);
+		break;
+	case KNHK_EV_STATE_CHANGE:
+		snprintf(what, sizeof(what), "guards %s, %u ids",
+			 ev->status == KNHK_GUARDS_SET ? "set" : "clear",
+			 ev->len / 4);
+		break;
+	case KNHK_EV_EXTERNAL_INPUT:
+		if (ev->status == KNHK_INPUT_SHARED)
+			snprintf(what, sizeof(what), "shared state %u..%u",
+				 ev->lane, ev->lane + ev->len / 8 - 1);
+		else if (ev->lane & KNHK_RELEASE_ALL)
+			snprintf(what, sizeof(what), "release all");
+		else
+			snprintf(what, sizeof(what), "release up to %llu",
+				 (unsigned long long)ev->aux);
+		break;
+	default:
+		snprintf(what, sizeof(what), "type %u", ev->type);
+	}
+	snprintf(buf, len, "%s %s seq %llu ts %llu: %s, hash %016llx",
+		 knhk_ev_name(ev->type), src, (unsigned long long)ev->seq,
+		 (unsigned long long)ev->ts, what,
+		 (unsigned long long)ev->hash);
+}

@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_log - unit tests of the replay log library and the workload parser,
+ * printed as TAP. Runs on the host (make -C tools test), under ASan and
+ * UBSan. With a directory argument, writes the files it builds there as a
+ * seed corpus for the fuzz target.
+ *
+ * The digest is checked against a second implementation written here from
+ * the algorithm's description (DESIGN.md section 6, knhk_log.c's comment),
+ * on top of an xxh64 written here from the xxHash specification, itself
+ * checked against the specification's published values.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "knhk_log.h"
+#include "knhk_workload.h"
+
+static int tests, failures;
+static const char *corpus;
+
+static void check(bool ok, const char *fmt, ...) __printf(2, 3);
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	tests++;
+	if (!ok)
+		failures++;
+	printf("%sok %d ", ok ? "" : "not ", tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void save_seed(const char *name, const void *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	if (!corpus)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", corpus, name);
+	f = fopen(path, "w");
+	if (f) {
+		fwrite(buf, 1, len, f);
+		fclose(f);
+	}
+}
+
+/* ---- xxh64 from the specification ---- */
+
+#define P1 0x9E3779B185EBCA87ULL
+#define P2 0xC2B2AE3D27D4EB4FULL
+#define P3 0x165667B19E3779F9ULL
+#define P4 0x85EBCA77C2B2AE63ULL
+#define P5 0x27D4EB2F165667C5ULL
+
+static uint64_t rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t rd32(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	       (uint64_t)p[3] << 24;
+}
+
+static uint64_t round64(uint64_t acc, uint64_t in)
+{
+	return rotl(acc + in * P2, 31) * P1;
+}
+
+static uint64_t merge64(uint64_t acc, uint64_t v)
+{
+	return (acc ^ round64(0, v)) * P1 + P4;
+}
+
+static uint64_t ref_xxh64(const void *data, size_t len, uint64_t seed)
+{
+	const uint8_t *p = data, *end = p + len;
+	uint64_t h, v[4];
+	int i;
+
+	if (len >= 32) {
+		v[0] = seed + P1 + P2;
+		v[1] = seed + P2;
+		v[2] = seed;
+		v[3] = seed - P1;
+		for (; end - p >= 32; p += 32)
+			for (i = 0; i < 4; i++)
+				v[i] = round64(v[i], rd64(p + 8 * i));
+		h = rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18);
+		for (i = 0; i < 4; i++)
+			h = merge64(h, v[i]);
+	} else {
+		h = seed + P5;
+	}
+	h += len;
+	for (; end - p >= 8; p += 8)
+		h = rotl(h ^ round64(0, rd64(p)), 27) * P1 + P4;
+	if (end - p >= 4) {
+		h = rotl(h ^ rd32(p) * P1, 23) * P2 + P3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = rotl(h ^ *p * P5, 11) * P1;
+	h ^= h >> 33;
+	h *= P2;
+	h ^= h >> 29;
+	h *= P3;
+	return h ^ (h >> 32);
+}
+
+static void test_xxh64(void)
+{
+	uint8_t buf[200];
+	bool same = true;
+	size_t len, i;
+
+	/* The specification's published values. */
+	check(ref_xxh64("", 0, 0) == 0xEF46DB3751D8E999ULL, "xxh64 reference: empty");
+	check(ref_xxh64("a", 1, 0) == 0xD24EC4F1A98C6E5BULL, "xxh64 reference: \"a\"");
+	check(ref_xxh64("abc", 3, 0) == 0x44BC2CF5AD770999ULL, "xxh64 reference: \"abc\"");
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = i * 37 + 11;
+	for (len = 0; len <= sizeof(buf); len++)
+		same &= ref_xxh64(buf, len, len * 0x1234567ULL) ==
+			knhk_hash(buf, len, len * 0x1234567ULL);
+	check(same, "xxh64: libxxhash equals the reference, lengths 0..200");
+}
+
+/* ---- a model of the kernel, making records ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+struct model {
+	uint32_t lanes;
+	uint64_t submit_clock, submit_seq;
+	uint64_t lane_clock[8], lane_seq[8];
+	size_t n;
+	struct {
+		struct knhk_event ev;
+		uint8_t data[KNHK_LOG_MAX_DATA];
+	} rec[64];
+};
+
+static struct knhk_event *model_rec(struct model *m, const void *data, uint32_t len)
+{
+	struct knhk_event *ev = &m->rec[m->n].ev;
+
+	memset(&m->rec[m->n], 0, sizeof(m->rec[0]));
+	if (len)
+		memcpy(m->rec[m->n].data, data, len);
+	ev->len = len;
+	ev->hash = len ? ref_xxh64(data, len, 0) : 0;
+	m->n++;
+	return ev;
+}
+
+/* A PURE task (guards failing if @guard_failed): TaskEnqueued, TaskExecuted. */
+static void model_pure(struct model *m, uint64_t id, uint64_t value, bool guard_failed)
+{
+	struct knhk_task t = { .task_id = id, .payload = value, .budget = 1,
+			       .priority = KNHK_PRIO_NORMAL };
+	uint32_t lane = id & (m->lanes - 1);
+	struct {
+		uint64_t id, output;
+		uint32_t status, ticks;
+	} o = { id, guard_failed ? 0 : mix64(value),
+		guard_failed ? KNHK_STATUS_GUARD_FAILED : 0, !guard_failed };
+	struct knhk_event *ev;
+
+	if (guard_failed) {
+		t.nguards = 1;
+		t.guards[0] = 5;
+	}
+	ev = model_rec(m, &t, sizeof(t));
+	ev->type = KNHK_EV_TASK_ENQUEUED;
+	ev->source = KNHK_SRC_SUBMIT;
+	ev->seq = m->submit_seq++;
+	ev->ts = ++m->submit_clock;
+	ev->task_id = id;
+	ev->lane = lane;
+
+	ev = model_rec(m, NULL, 0);
+	ev->type = KNHK_EV_TASK_EXECUTED;
+	ev->source = lane;
+	ev->seq = m->lane_seq[lane]++;
+	if (m->lane_clock[lane] < m->submit_clock)
+		m->lane_clock[lane] = m->submit_clock;
+	ev->ts = ++m->lane_clock[lane];
+	ev->task_id = id;
+	ev->lane = lane;
+	ev->status = o.status;
+	ev->ticks = o.ticks;
+	ev->hash = ref_xxh64(&o, sizeof(o), 0);
+}
+
+static void model_guards(struct model *m, uint32_t op, const uint32_t *ids, uint32_t n)
+{
+	struct knhk_event *ev = model_rec(m, ids, n * 4);
+
+	ev->type = KNHK_EV_STATE_CHANGE;
+	ev->source = KNHK_SRC_SUBMIT;
+	ev->seq = m->submit_seq++;
+	ev->ts = ++m->submit_clock;
+	ev->status = op;
+}
+
+static void model_init(struct model *m, uint32_t lanes)
+{
+	memset(m, 0, sizeof(*m));
+	m->lanes = lanes;
+}
+
+/* The model's records as a log, in canonical order, with its digest. */
+static void model_log(struct model *m, struct knhk_log *log, uint32_t ring)
+{
+	struct knhk_config cfg = { .lanes = m->lanes, .ring_size = ring, .cq_size = ring,
+				   .flags = KNHK_CONFIG_REPLAY };
+	struct knhk_rec recs[64];
+	struct knhk_log_header h;
+	struct knhk_sum sum;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		recs[i].ev = &m->rec[i].ev;
+		recs[i].data = m->rec[i].data;
+	}
+	knhk_log_header_init(&h, &cfg);
+	knhk_log_build(log, &h, recs, m->n);
+	knhk_log_digest(log, &sum);
+	log->hdr.flags |= KNHK_LOG_F_DIGEST;
+	log->hdr.digest = sum.digest;
+	log->hdr.checksum = sum.checksum;
+	log->hdr.kernel_events = sum.events;
+}
+
+/* The standard model: guards, eight tasks (one guard-failed) on 4 lanes. */
+static void model_std(struct model *m, struct knhk_log *log, uint32_t lanes)
+{
+	static const uint32_t ids[] = { 1, 2, 3 };
+	uint64_t id;
+
+	model_init(m, lanes);
+	model_guards(m, KNHK_GUARDS_SET, ids, 3);
+	for (id = 0; id < 8; id++)
+		model_pure(m, id, 1000 + id, id == 6);
+	model_log(m, log, 64);
+}
+
+/* ---- the digest, computed a second way ---- */
+
+static void le32(uint8_t *p, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = v >> (8 * i);
+}
+
+static void le64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = v >> (8 * i);
+}
+
+/* Chains in per-source seq order over the model's records, as bytes. */
+static uint64_t ref_digest(const struct model *m)
+{
+	uint8_t buf[8 + 24 * 10], *p = buf;
+	uint32_t sources[10], s;
+	uint64_t hash, count, next;
+	size_t i, k, ns = 0;
+	bool found;
+
+	for (s = 0; s < m->lanes; s++)
+		sources[ns++] = s;
+	sources[ns++] = 0x100;
+	sources[ns++] = 0x101;
+	le32(p, 1);
+	le32(p + 4, m->lanes);
+	p += 8;
+	for (k = 0; k < ns; k++) {
+		hash = 0;
+		count = 0;
+		for (next = 0, found = true; found; next++) {
+			found = false;
+			for (i = 0; i < m->n; i++)
+				if (m->rec[i].ev.source == sources[k] &&
+				    m->rec[i].ev.seq == next) {
+					hash = ref_xxh64(&m->rec[i].ev, 64, hash);
+					count++;
+					found = true;
+				}
+		}
+		le32(p, sources[k]);
+		le32(p + 4, 0);
+		le64(p + 8, count);
+		le64(p + 16, hash);
+		p += 24;
+	}
+	return ref_xxh64(buf, p - buf, 0);
+}
+
+static void test_digest(void)
+{
+	struct knhk_log log;
+	struct knhk_sum sum;
+	struct model m;
+	uint64_t xor = 0;
+	size_t i;
+
+	model_std(&m, &log, 4);
+	knhk_log_digest(&log, &sum);
+	for (i = 0; i < m.n; i++)
+		xor ^= m.rec[i].ev.ts;
+	check(sum.digest == ref_digest(&m), "digest equals the reference computation (%016llx)",
+	      (unsigned long long)sum.digest);
+	check(sum.checksum == xor && sum.events == m.n, "checksum is the XOR of the timestamps");
+	/*
+	 * A known answer, from the reference implementation above; the same
+	 * workload in the kernel (selftests/knhk_replay.c) must give it too.
+	 */
+	check(sum.digest == 0x271f2012cbca53b5ULL, "digest known answer: %016llx",
+	      (unsigned long long)sum.digest);
+	knhk_log_free(&log);
+
+	model_init(&m, 4);
+	model_log(&m, &log, 64);
+	knhk_log_digest(&log, &sum);
+	check(sum.digest == ref_digest(&m) && !sum.events && !sum.checksum,
+	      "digest of no events covers every lane (%016llx)",
+	      (unsigned long long)sum.digest);
+	knhk_log_free(&log);
+}
+
+/* ---- files ---- */
+
+static int parse(const void *buf, size_t len, struct knhk_log *out, char *err)
+{
+	struct knhk_log tmp;
+	int ret = knhk_log_parse(out ? out : &tmp, buf, len, 0, err);
+
+	if (!out)
+		knhk_log_free(&tmp);
+	return ret;
+}
+
+static void test_roundtrip(void)
+{
+	char err[KNHK_ERRLEN] = "";
+	struct knhk_log log, back;
+	struct model m;
+	bool same = true;
+	size_t len, i;
+	void *buf;
+
+	model_std(&m, &log, 4);
+	knhk_log_encode(&log, &buf, &len);
+	save_seed("std.log", buf, len);
+	check(!parse(buf, len, &back, err), "a written log reads back (%s)", err);
+	same = back.n == log.n && !memcmp(&back.hdr, &log.hdr, 64);
+	for (i = 0; same && i < log.n; i++)
+		same = !memcmp(back.recs[i].ev, log.recs[i].ev, 64) &&
+		       !memcmp(back.recs[i].data, log.recs[i].data, log.recs[i].ev->len);
+	check(same, "it has the same header and records");
+	for (i = 1; i < back.n; i++)
+		same &= knhk_rec_cmp(back.recs[i - 1].ev, back.recs[i].ev) < 0;
+	check(same, "records are in canonical order");
+	knhk_log_free(&back);
+	knhk_log_free(&log);
+	free(buf);
+}
+
+static void test_truncated(void)
+{
+	char err[KNHK_ERRLEN];
+	struct knhk_log log;
+	struct model m;
+	bool ok = true;
+	size_t len, i;
+	uint8_t *buf;
+	int ret;
+
+	model_std(&m, &log, 4);
+	knhk_log_encode(&log, (void **)&buf, &len);
+	for (i = 0; i < len; i++) {
+		ret = parse(buf, i, NULL, err);
+		ok &= ret == KNHK_LOG_ETRUNC;
+	}
+	check(ok, "every proper prefix of a log is reported truncated");
+	ret = parse(buf, 100, NULL, err);
+	check(ret == KNHK_LOG_ETRUNC && strstr(err, "header"), "a cut header: %s", err);
+	ret = parse(buf, len - 8, NULL, err);
+	check(ret == KNHK_LOG_ETRUNC && strstr(err, "record bytes"), "cut records: %s", err);
+	save_seed("truncated.log", buf, len - 8);
+	knhk_log_free(&log);
+	free(buf);
+}
+
+static void test_corrupt(void)
+{
+	char err[KNHK_ERRLEN];
+	struct knhk_log log;
+	struct model m;
+	bool ok = true;
+	size_t len, i;
+	uint8_t *buf, *big;
+	int ret;
+
+	model_std(&m, &log, 4);
+	knhk_log_encode(&log, (void **)&buf, &len);
+	for (i = 0; i < len; i++) {
+		buf[i] ^= 0x40;
+		ret = parse(buf, len, NULL, err);
+		buf[i] ^= 0x40;
+		/* A flipped version field reads as another version. */
+		ok &= ret == KNHK_LOG_ECORRUPT ||
+		      (ret == KNHK_LOG_EVERSION && i >= 8 && i < 12);
+	}
+	check(ok, "any flipped byte is reported (corrupt, or the version field)");
+	memcpy(buf, "NOTALOG!", 8);
+	ret = parse(buf, len, NULL, err);
+	check(ret == KNHK_LOG_ECORRUPT && strstr(err, "magic"), "bad magic: %s", err);
+	memcpy(buf, KNHK_LOG_MAGIC, 8);
+	ret = parse("KNHK", 4, NULL, err);
+	check(ret == KNHK_LOG_ETRUNC, "four bytes of the magic: truncated");
+
+	big = calloc(1, len + 8);
+	memcpy(big, buf, len);
+	ret = parse(big, len + 8, NULL, err);
+	check(ret == KNHK_LOG_ECORRUPT && strstr(err, "after the last"),
+	      "trailing bytes: %s", err);
+	free(big);
+
+	/* A well-sealed file with a record the kernel cannot write. */
+	((struct knhk_event *)(buf + sizeof(struct knhk_log_header)))->type = 9;
+	knhk_log_seal(buf, len);
+	ret = parse(buf, len, NULL, err);
+	check(ret == KNHK_LOG_ECORRUPT && strstr(err, "bad"), "invalid record: %s", err);
+	save_seed("badrecord.log", buf, len);
+	knhk_log_free(&log);
+	free(buf);
+}
+
+static void test_version(void)
+{
+	char err[KNHK_ERRLEN];
+	struct knhk_log_header *h;
+	struct knhk_log log;
+	struct model m;
+	size_t len;
+	uint8_t *buf;
+	int ret;
+
+	model_std(&m, &log, 4);
+	knhk_log_encode(&log, (void **)&buf, &len);
+	h = (void *)buf;
+	h->version = 2;
+	knhk_log_seal(buf, len);
+	ret = parse(buf, len, NULL, err);
+	check(ret == KNHK_LOG_EVERSION && strstr(err, "version 2"), "format version 2: %s", err);
+	ret = parse(buf, 20, NULL, err);
+	check(ret == KNHK_LOG_EVERSION, "the version is told even from a cut file");
+	save_seed("version2.log", buf, len);
+	h->version = 1;
+	h->digest_version = 7;
+	knhk_log_seal(buf, len);
+	ret = parse(buf, len, NULL, err);
+	check(ret == KNHK_LOG_EVERSION && strstr(err, "digest version 7"),
+	      "digest version 7: %s", err);
+	knhk_log_free(&log);
+	free(buf);
+}
+
+static void test_reordered(void)
+{
+	char err[KNHK_ERRLEN];
+	struct knhk_log log;
+	struct model m;
+	size_t len, off, size;
+	uint8_t *buf, tmp[64];
+	int ret;
+
+	model_std(&m, &log, 4);
+	knhk_log_encode(&log, (void **)&buf, &len);
+	check(log.recs[1].ev->type == KNHK_EV_TASK_ENQUEUED &&
+	      log.recs[2].ev->type == KNHK_EV_TASK_EXECUTED, "layout as expected");
+	/* Move record 2 (a TaskExecuted, 64 bytes) before record 1. */
+	off = sizeof(struct knhk_log_header) +
+	      ((const uint8_t *)log.recs[1].ev - (const uint8_t *)log.mem);
+	size = (const uint8_t *)log.recs[2].ev - (const uint8_t *)log.recs[1].ev;
+	memcpy(tmp, buf + off + size, 64);
+	memmove(buf + off + 64, buf + off, size);
+	memcpy(buf + off, tmp, 64);
+	knhk_log_seal(buf, len);
+	ret = parse(buf, len, NULL, err);
+	check(ret == KNHK_LOG_ECORRUPT && strstr(err, "canonical order"),
+	      "reordered records: %s", err);
+	save_seed("reordered.log", buf, len);
+	knhk_log_free(&log);
+	free(buf);
+}
+
+/* ---- streams and merging ---- */
+
+static void test_merge(void)
+{
+	char err[KNHK_ERRLEN] = "";
+	struct knhk_log log, merged;
+	struct knhk_rec *all, *r;
+	struct model m;
+	uint8_t *cpu[3];
+	size_t len[3] = { 0 }, i, n, total = 0;
+	bool same;
+	int ret, c, bad;
+
+	model_std(&m, &log, 4);
+	/* Deal the records to three "CPUs", in creation order. */
+	for (c = 0; c < 3; c++)
+		cpu[c] = calloc(1, 8192);
+	for (i = 0; i < m.n; i++) {
+		size_t size = 64 + ((m.rec[i].ev.len + 7) & ~7U);
+
+		c = (i * 7) % 3;
+		memcpy(cpu[c] + len[c], &m.rec[i], size);
+		len[c] += size;
+	}
+	all = calloc(m.n + 1, sizeof(*all));
+	for (c = 0; c < 3; c++) {
+		ret = knhk_stream_split(cpu[c], len[c], 4, &r, &n, err);
+		check(!ret, "stream %d splits into %zu records (%s)", c, n, err);
+		memcpy(all + total, r, n * sizeof(*r));
+		total += n;
+		free(r);
+	}
+	bad = knhk_log_build(&merged, &log.hdr, all, total);
+	same = !bad && merged.n == log.n;
+	for (i = 0; same && i < log.n; i++)
+		same = !memcmp(merged.recs[i].ev, log.recs[i].ev, 64);
+	check(same, "merging per-CPU streams gives the canonical log");
+	knhk_log_free(&merged);
+
+	/* A record read twice is left out once. */
+	all[total] = all[0];
+	bad = knhk_log_build(&merged, &log.hdr, all, total + 1);
+	check(bad == 1 && merged.n == log.n, "a repeated record is left out");
+	knhk_log_free(&merged);
+
+	ret = knhk_stream_split(cpu[0], len[0] - 8, 4, &r, &n, err);
+	check(ret == KNHK_LOG_ETRUNC && n < total, "a stream ending inside a record: %s", err);
+	free(r);
+	((struct knhk_event *)cpu[1])->source = 77;
+	ret = knhk_stream_split(cpu[1], len[1], 4, &r, &n, err);
+	check(ret == KNHK_LOG_ECORRUPT && !n, "a record of a lane that does not exist: %s", err);
+	free(r);
+	for (c = 0; c < 3; c++)
+		free(cpu[c]);
+	free(all);
+	knhk_log_free(&log);
+}
+
+/* ---- verify ---- */
+
+/* Drop record @skip from @log into @out (a gap), keeping the header. */
+static void drop_record(const struct knhk_log *log, size_t skip, struct knhk_log *out)
+{
+	struct knhk_rec *r = calloc(log->n, sizeof(*r));
+	size_t i, k = 0;
+
+	for (i = 0; i < log->n; i++)
+		if (i != skip)
+			r[k++] = log->recs[i];
+	knhk_log_build(out, &log->hdr, r, k);
+	free(r);
+}
+
+static void test_verify(void)
+{
+	struct knhk_log log, gap;
+	struct knhk_verify v;
+	struct knhk_event *ev;
+	struct model m;
+
+	model_std(&m, &log, 4);
+	knhk_log_verify(&log, &v);
+	check(!v.incomplete && !v.bad_hash && !v.gaps && v.sum.digest == log.hdr.digest &&
+	      v.sum.checksum == log.hdr.checksum, "a complete log verifies");
+
+	drop_record(&log, 3, &gap);
+	knhk_log_verify(&gap, &v);
+	check(v.incomplete && v.gaps == 1 && v.missing == 1 && v.sum.digest != log.hdr.digest,
+	      "a missing record is a gap: incomplete");
+	knhk_log_free(&gap);
+	drop_record(&log, log.n - 1, &gap);
+	knhk_log_verify(&gap, &v);
+	check(v.incomplete && !v.gaps && v.missing == 1,
+	      "a missing last record is counted from the kernel's event count");
+	knhk_log_free(&gap);
+
+	ev = (struct knhk_event *)log.recs[1].ev;
+	ev->hash ^= 1;
+	knhk_log_verify(&log, &v);
+	check(v.bad_hash == 1 && v.first_bad == 1 && v.sum.digest != log.hdr.digest,
+	      "a wrong input hash is found");
+	ev->hash ^= 1;
+	log.hdr.dropped = 3;
+	knhk_log_verify(&log, &v);
+	check(v.incomplete, "drops make a log incomplete");
+	knhk_log_free(&log);
+}
+
+/* ---- diff ---- */
+
+static void test_diff(void)
+{
+	struct knhk_log a, b;
+	struct knhk_diff d;
+	struct knhk_event *ev;
+	struct model m;
+	void *buf;
+	size_t len;
+
+	model_std(&m, &a, 4);
+	model_std(&m, &b, 4);
+	knhk_log_diff(&a, &b, &d);
+	check(d.grade == KNHK_EXACT_MATCH && d.index < 0, "same log: EXACT_MATCH");
+
+	b.hdr.cq_size = 32;
+	knhk_log_diff(&a, &b, &d);
+	check(d.grade == KNHK_MINOR_DIFFERENCE && strstr(d.why, "configuration"),
+	      "same events, other cq size: MINOR_DIFFERENCE (%s)", d.why);
+	knhk_log_free(&b);
+
+	model_std(&m, &b, 2);
+	knhk_log_diff(&a, &b, &d);
+	check(d.grade == KNHK_MINOR_DIFFERENCE && d.index >= 0,
+	      "2 lanes instead of 4, same outcomes: MINOR_DIFFERENCE");
+	knhk_log_encode(&b, &buf, &len);
+	save_seed("lanes2.log", buf, len);
+	free(buf);
+	knhk_log_free(&b);
+
+	model_std(&m, &b, 4);
+	ev = (struct knhk_event *)b.recs[b.n - 1].ev;
+	ev->hash ^= 0x100;
+	knhk_log_diff(&a, &b, &d);
+	check(d.grade == KNHK_DIVERGED && d.index == (long long)b.n - 1 && d.task_valid &&
+	      d.task_id == ev->task_id && d.task_a && d.task_b,
+	      "an output differs: DIVERGED, naming the event and task %llu (%s)",
+	      (unsigned long long)d.task_id, d.why);
+	knhk_log_free(&b);
+
+	model_std(&m, &b, 4);
+	model_pure(&m, 99, 1, false);
+	knhk_log_free(&b);
+	model_log(&m, &b, 64);
+	knhk_log_diff(&a, &b, &d);
+	check(d.grade == KNHK_DIVERGED && d.task_id == 99 && !d.task_a &&
+	      strstr(d.why, "extra"), "an extra task: DIVERGED (%s)", d.why);
+	knhk_log_diff(&b, &a, &d);
+	check(d.grade == KNHK_DIVERGED && d.task_id == 99 && !d.task_b &&
+	      strstr(d.why, "missing"), "a missing task: DIVERGED (%s)", d.why);
+	knhk_log_free(&b);
+
+	model_std(&m, &b, 4);
+	b.hdr.dropped = 1;
+	knhk_log_diff(&a, &b, &d);
+	check(d.grade == KNHK_INCOMPLETE, "drops: INCOMPLETE, never a match");
+	knhk_log_free(&b);
+	model_std(&m, &b, 4);
+	b.hdr.flags |= KNHK_LOG_F_STREAM_ERROR;
+	knhk_log_diff(&b, &a, &d);
+	check(d.grade == KNHK_INCOMPLETE, "a stream error: INCOMPLETE");
+	knhk_log_free(&b);
+	knhk_log_free(&a);
+}
+
+/* ---- workloads ---- */
+
+static int wl(struct knhk_workload *w, const char *text, char *err)
+{
+	char *copy = strdup(text), *rest = copy, *line;
+	int ret = 0;
+
+	knhk_wl_init(w);
+	while (!ret && (line = strsep(&rest, "\n"))) {
+		w->line++;
+		ret = knhk_wl_line(w, line, err);
+	}
+	if (!ret)
+		ret = knhk_wl_finish(w, err);
+	free(copy);
+	return ret;
+}
+
+static void test_workload(void)
+{
+	static const char *const bad[] = {
+		"pure", "pure 1", "pure x 1", "pure 1 2 prio=urgent", "pure 1 2 budget=x",
+		"pure 1 2 guards=1,2,3,4,5,6,7,8,9", "pure 1 2 ; ldi r0 1", "program 1 2",
+		"program 1 2 ; ldi r4 1", "program 1 2 ; jmp r0 r1", "program 1 2 ; add r0 1",
+		"ordered x pure 1 2", "guard flip 1", "guard set", "shared 0", "release",
+		"release soon", "cycle", "frobnicate", "end", "batch\nguard set 1\nend",
+		"batch\npure 1 1\nordered 1 pure 2 2\nend", "batch", "batch\nend",
+		"config lanes=0", "config speed=3", "pure 5..1 0",
+	};
+	char err[KNHK_ERRLEN] = "";
+	struct knhk_workload w;
+	const struct knhk_task *t;
+	bool ok = true;
+	size_t i;
+	int ret;
+
+	ret = wl(&w, "config lanes=8 ring=32 cq=64 step\n"
+		 "# comment\n"
+		 "pure 0..2 10 prio=high budget=1 guards=1,2\n"
+		 "program 7 5 budget=2 ; ldi r1 3 ; mul r0 r1 ; stl 3 r0 # store\n"
+		 "ordered 40 program 9 0 ; lds r0 2 ; sts 1 r0\n"
+		 "batch\npure 20 1 prio=low\npure 21 2\nend\n"
+		 "guard set 1,2 3\nguard clear 2\nshared 4 7 8 9\n"
+		 "release 40\nrelease all\nbarrier\ncycle 3 2\n", err);
+	check(!ret, "a workload of every line parses (%s)", err);
+	check(w.cfg.lanes == 8 && w.cfg.ring_size == 32 && w.cfg.cq_size == 64 &&
+	      w.cfg.flags == KNHK_CONFIG_STEP_MODE, "config line");
+	check(w.n == 13, "%zu steps", w.n);
+	t = &w.ops[2].tasks[0].task;
+	check(w.ops[2].n == 1 && t->task_id == 2 && t->payload == 12 &&
+	      t->priority == KNHK_PRIO_HIGH && t->nguards == 2 && t->guards[1] == 2,
+	      "an id range makes one task per id, value + offset");
+	t = &w.ops[3].tasks[0].task;
+	check(t->kind == KNHK_WORK_PROGRAM && t->ninsns == 3 && t->budget == 2 &&
+	      t->prog[1].op == KNHK_OP_MUL && t->prog[1].dst == 0 && t->prog[1].src == 1 &&
+	      t->prog[2].op == KNHK_OP_STL && t->prog[2].imm == 3 && t->prog[2].src == 0,
+	      "a program");
+	check(w.ops[4].ordered && w.ops[4].tasks[0].timestamp == 40 &&
+	      w.ops[4].tasks[0].task.budget == 2, "an ordered task; budget defaults to its length");
+	check(w.ops[5].batch && w.ops[5].n == 2 && w.ops[5].tasks[0].task.priority == KNHK_PRIO_LOW,
+	      "a batch");
+	check(w.ops[6].kind == KNHK_WL_GUARDS && w.ops[6].n == 3 && w.ops[6].ids[2] == 3 &&
+	      w.ops[6].arg == KNHK_GUARDS_SET && w.ops[7].arg == KNHK_GUARDS_CLEAR, "guards");
+	check(w.ops[8].kind == KNHK_WL_SHARED && w.ops[8].arg == 4 && w.ops[8].n == 3 &&
+	      w.ops[8].values[2] == 9, "shared state");
+	check(w.ops[9].kind == KNHK_WL_RELEASE && w.ops[9].value == 40 && !w.ops[9].arg &&
+	      w.ops[10].arg == KNHK_RELEASE_ALL, "releases");
+	check(w.ops[12].kind == KNHK_WL_CYCLE && w.ops[12].arg == 3 && w.ops[12].value == 2,
+	      "cycle");
+	knhk_wl_free(&w);
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ret = wl(&w, bad[i], err);
+		if (!ret || !*err)
+			printf("# accepted: %s\n", bad[i]);
+		ok &= ret && *err;
+		knhk_wl_free(&w);
+	}
+	check(ok, "%zu malformed workloads are rejected with a message", i);
+	ret = wl(&w, "pure 1 2\n\npure 3 x\n", err);
+	check(ret && !strncmp(err, "line 3:", 7), "errors name the line: %s", err);
+	knhk_wl_free(&w);
+}
+
+static void test_from_log(void)
+{
+	char err[KNHK_ERRLEN] = "";
+	struct knhk_workload w;
+	struct knhk_log log;
+	struct model m;
+	int ret;
+
+	model_std(&m, &log, 4);
+	knhk_wl_init(&w);
+	ret = knhk_wl_from_log(&w, &log, err);
+	check(!ret && w.n == 10 && w.ops[0].kind == KNHK_WL_GUARDS && w.ops[0].n == 3 &&
+	      w.ops[1].kind == KNHK_WL_SUBMIT && !w.ops[1].batch &&
+	      w.ops[1].tasks[0].task.payload == 1000 && w.ops[7].tasks[0].task.nguards == 1 &&
+	      w.ops[9].kind == KNHK_WL_BARRIER && w.cfg.lanes == 4,
+	      "a log gives back its submit-path calls, then a barrier");
+	knhk_wl_free(&w);
+	knhk_log_free(&log);
+}
+
+int main(int argc, char **argv)
+{
+	corpus = argc > 1 ? argv[1] : NULL;
+	printf("TAP version 13\n");
+	test_xxh64();
+	test_digest();
+	test_roundtrip();
+	test_truncated();
+	test_corrupt();
+	test_version();
+	test_reordered();
+	test_merge();
+	test_verify();
+	test_diff();
+	test_workload();
+	test_from_log();
+	printf("1..%d\n", tests);
+	printf("# %d passed, %d failed\n", tests - failures, failures);
+	return failures ? 1 : 0;
+}
