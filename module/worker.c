@@ -3,20 +3,31 @@
  * worker.c - one kthread per online CPU, and which lanes each one runs
  *
  * Workers are module-wide: knhk/<cpu> runs every lane, of every instance,
- * whose home is its CPU. Lane l's home is the (l mod n)-th CPU, in ascending
- * order, of the n CPUs whose workers are up. Homes are recomputed whenever a
- * CPU comes or goes, so a lane always has a running worker; which CPU that is
- * never changes a result.
+ * on its CPU's list. Lane l's initial home is the (l mod n)-th CPU, in
+ * ascending order, of the n CPUs whose workers are up. A lane leaves its
+ * home in two ways, and which CPU runs it never changes a result:
+ *
+ * - CPU hotplug: homes are recomputed whenever a CPU comes or goes, and
+ *   every lane not at its (new) home moves there, so a lane always has a
+ *   running worker. This also brings stolen lanes home.
+ * - Work stealing (module parameter steal): a worker that found nothing to
+ *   run in its own lanes takes a whole lane with waiting tasks from another
+ *   CPU whose list has at least two such lanes. The lane stays on the
+ *   thief's list until the next hotplug event or until it is stolen again.
  *
  * Each worker keeps an RCU list of its lanes and walks it with no lock. A
  * lane changes list only under knhk_home_lock, with a grace period between
  * leaving the old list and joining the new one: the old worker has finished
  * with the lane before the new one can start, so each ring stage keeps a
- * single owner.
+ * single owner, the lane runs its ring FIFO, and its clock, chain and state
+ * pass to the new worker whole. Stealing and rehoming use this same handoff,
+ * serialised by the lock; a worker steals only with a trylock, outside its
+ * RCU read section, and only while its CPU is in knhk_cpus.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
@@ -42,6 +53,18 @@ static DEFINE_MUTEX(knhk_home_lock);
 static LIST_HEAD(knhk_instances);
 static struct cpumask knhk_cpus;
 static enum cpuhp_state knhk_cpuhp_state;
+
+static bool knhk_steal;
+module_param_named(steal, knhk_steal, bool, 0644);
+MODULE_PARM_DESC(steal, "Idle workers take whole lanes from busy ones");
+
+/* Lanes stolen since the module was loaded; written under the home lock. */
+static unsigned int knhk_steals;
+module_param_named(steals, knhk_steals, uint, 0444);
+MODULE_PARM_DESC(steals, "Lanes stolen so far (read-only)");
+
+/* Waiting tasks that make a lane worth a grace period to steal. */
+#define KNHK_STEAL_MIN	4
 
 static int knhk_lane_home(const struct knhk_lane *lane)
 {
@@ -70,6 +93,75 @@ static int knhk_worker_should_run(unsigned int cpu)
 	return test_bit(0, &this_cpu_ptr(&knhk_workers)->kick);
 }
 
+/*
+ * The lane to steal for @cpu: of the other CPUs whose lists hold at least
+ * two lanes with waiting tasks, the lane with the most, if that is at least
+ * KNHK_STEAL_MIN. Step-mode lanes stay where run-cycle kicks them. Called
+ * with knhk_home_lock held; the counts are snapshots, good enough to choose.
+ */
+static struct knhk_lane *knhk_steal_pick(unsigned int cpu)
+{
+	struct knhk_lane *lane, *best = NULL;
+	u32 most = KNHK_STEAL_MIN - 1;
+	int victim;
+
+	lockdep_assert_held(&knhk_home_lock);
+	for_each_cpu(victim, &knhk_cpus) {
+		struct list_head *lanes = &per_cpu_ptr(&knhk_workers, victim)->lanes;
+		struct knhk_lane *top = NULL;
+		u32 busy = 0, top_n = 0;
+
+		if (victim == cpu)
+			continue;
+		list_for_each_entry_rcu(lane, lanes, node,
+					lockdep_is_held(&knhk_home_lock)) {
+			u32 n;
+
+			if (lane->inst->step_mode)
+				continue;
+			n = knhk_ring_pending(&lane->ring, KNHK_STAGE_EXEC);
+			if (!n)
+				continue;
+			busy++;
+			if (n > top_n) {
+				top = lane;
+				top_n = n;
+			}
+		}
+		if (busy >= 2 && top_n > most) {
+			best = top;
+			most = top_n;
+		}
+	}
+	return best;
+}
+
+/*
+ * Work stealing: move a lane to idle @cpu's list, the way hotplug moves
+ * lanes (see the comment at the top). Sleeps for a grace period; never
+ * waits for the home lock. Return: whether a lane was moved.
+ */
+static bool knhk_steal_lane(unsigned int cpu)
+{
+	struct knhk_lane *lane = NULL;
+
+	if (!mutex_trylock(&knhk_home_lock))
+		return false;
+	if (cpumask_test_cpu(cpu, &knhk_cpus))
+		lane = knhk_steal_pick(cpu);
+	if (lane) {
+		list_del_rcu(&lane->node);
+		synchronize_rcu();
+		WRITE_ONCE(lane->cpu, cpu);
+		list_add_tail_rcu(&lane->node,
+				  &per_cpu_ptr(&knhk_workers, cpu)->lanes);
+		WRITE_ONCE(knhk_steals, knhk_steals + 1);
+		knhk_worker_kick(cpu);
+	}
+	mutex_unlock(&knhk_home_lock);
+	return lane;
+}
+
 static void knhk_worker_fn(unsigned int cpu)
 {
 	struct knhk_worker *w = this_cpu_ptr(&knhk_workers);
@@ -80,15 +172,20 @@ static void knhk_worker_fn(unsigned int cpu)
 	smp_mb__after_atomic(); /* kick clear before ring reads; see kick() */
 
 	rcu_read_lock();
-	list_for_each_entry_rcu(lane, &w->lanes, node)
+	list_for_each_entry_rcu(lane, &w->lanes, node) {
 		state = max(state, knhk_lane_run(lane, cpu));
+		knhk_perturb(false);	/* inside the RCU read section */
+	}
 	rcu_read_unlock();
 
 	/* knhk_lane_run() runs a bounded batch: come back for the rest. */
 	if (state != KNHK_LANE_IDLE)
 		set_bit(0, &w->kick);
+	else if (READ_ONCE(knhk_steal))
+		knhk_steal_lane(cpu);	/* kicks us if it took a lane */
 	if (state == KNHK_LANE_STALLED)
 		knhk_replay_wait();
+	knhk_perturb(true);
 	cond_resched();
 }
 

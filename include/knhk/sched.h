@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/cache.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/min_heap.h>
 #include <linux/mutex.h>
@@ -226,6 +227,21 @@ void knhk_workers_exit(void);
 void knhk_lanes_attach(struct knhk_instance *inst);
 void knhk_lanes_detach(struct knhk_instance *inst);
 void knhk_worker_kick(int cpu);
+
+/* perturb.c */
+DECLARE_STATIC_KEY_FALSE(knhk_perturb_key);
+void __knhk_perturb(bool may_sleep);
+
+/*
+ * A timing perturbation point: with the module parameter perturb set, maybe
+ * a short busy-wait, and with @may_sleep maybe a yield; off, a patched-out
+ * jump.
+ */
+static inline void knhk_perturb(bool may_sleep)
+{
+	if (static_branch_unlikely(&knhk_perturb_key))
+		__knhk_perturb(may_sleep);
+}
 
 /* instance.c */
 struct knhk_instance *knhk_instance_create(u32 id);
