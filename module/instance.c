@@ -373,6 +373,12 @@ static void knhk_kick_lanes(struct knhk_instance *inst, unsigned long *kick)
 {
 	u32 l;
 
+	/*
+	 * Publication before reading lane->cpu: a lane moved meanwhile (work
+	 * stealing, hotplug) either is still on the worker we kick or its new
+	 * worker, kicked after the move, sees the tasks.
+	 */
+	smp_mb();
 	for_each_set_bit(l, kick, inst->nr_lanes)
 		knhk_worker_kick(READ_ONCE(inst->lanes[l].cpu));
 	bitmap_zero(kick, KNHK_MAX_LANES);
@@ -503,6 +509,7 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 		if (!ordered)
 			lane = &inst->lanes[e->task.task_id &
 					    (inst->nr_lanes - 1)];
+		knhk_perturb(true);
 		ret = knhk_wait_room(inst, lane, kick, nonblock);
 		if (ret)
 			break;
@@ -923,6 +930,8 @@ int knhk_instance_run_cycle(struct knhk_instance *inst,
 	}
 	target = READ_ONCE(lane->ring.cur[KNHK_STAGE_EXEC].pos) + 1;
 	atomic_inc(&lane->steps);
+	/* As in knhk_kick_lanes(): the credit before reading lane->cpu. */
+	smp_mb__after_atomic();
 	knhk_worker_kick(READ_ONCE(lane->cpu));
 	if (wait_event_killable(inst->wq, knhk_lane_reached(lane, target))) {
 		ret = -EINTR;
