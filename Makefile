@@ -6,6 +6,7 @@
 #   make tools           knhkctl
 #   make demo            boot the stock kernel in QEMU and show the scheduler
 #   make check           every test: see README.md
+#   make stress          a larger determinism matrix (scripts/stress.sh)
 #   make install         install the module into KDIR's kernel, run depmod
 
 KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
@@ -15,7 +16,7 @@ OUT ?= $(CURDIR)/out
 KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h)
 
-.PHONY: all modules tools selftests check demo deps install clean
+.PHONY: all modules tools selftests check stress demo deps install clean
 
 all: modules
 
@@ -31,6 +32,9 @@ selftests:
 
 check:
 	@scripts/check.sh
+
+stress:
+	@scripts/stress.sh
 
 demo:
 	@scripts/demo.sh

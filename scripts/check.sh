@@ -5,6 +5,8 @@
 #   g selftests under QEMU (stock kernel, debug kernel + kmemleak)   h dkms
 #   i the digests of the determinism selftests equal at -smp 1, 2 and 4
 #   j a replay log dumped at -smp 2, replayed and compared at -smp 4
+#   k the determinism matrix: one digest over VM sizes, kernels, timing
+#     perturbation, CPU hotplug storms and lane stealing
 #
 # Usage: scripts/check.sh [LETTERS]   e.g. `scripts/check.sh bcg`; default all.
 #   A stage whose inputs come from a stage not selected uses what an earlier
@@ -530,7 +532,8 @@ stage_vm_sizes() {
 	done
 	logs+=("$LOGS/selftests-stock.log" "$LOGS/selftests-debug.log")
 	local labels
-	labels=$(grep -ah '^# KNHK-DIGEST ' "${logs[@]}" 2>/dev/null | awk '{print $3}' | sort -u)
+	# The matrix digest (stage g runs knhk_matrix too) is stage k's.
+	labels=$(grep -ah '^# KNHK-DIGEST ' "${logs[@]}" 2>/dev/null | awk '$3 != "matrix" {print $3}' | sort -u)
 	if [ -z "$labels" ]; then
 		case_fail "vm sizes: no KNHK-DIGEST line in any run"
 		return 0
@@ -667,10 +670,198 @@ stage_dkms() {
 	fi
 }
 
+# --- k. the determinism matrix ------------------------------------------
+
+# selftests/knhk_matrix prints "# KNHK-DIGEST matrix <digest> events=<n>".
+# Run it in VMs of 1, 2, 4 and 8 CPUs on the stock kernel and at 4 on the
+# debug kernel, with the module's perturb and steal parameters on and off
+# and with a CPU hotplug storm; require one digest over all rows. A row is
+# "smp kernel perturb hotplug steal"; each (kernel, smp) pair is one guest
+# that runs its rows one after the other, setting the parameters through
+# sysfs. Environment (scripts/stress.sh sets them): KNHK_MATRIX_TASKS (the
+# workload's size, default 10000), KNHK_MATRIX_CYCLES (hotplug cycles per
+# storm row, default 8), KNHK_MATRIX_FULL=1 (every combination, not a
+# selection), KNHK_MATRIX_TIMEOUT (seconds per guest).
+matrix_rows() {
+	local smp p h s
+	if [ "${KNHK_MATRIX_FULL:-0}" = 1 ]; then
+		for smp in 1 2 4 8 debug4; do
+			for p in 0 1; do for h in 0 1; do for s in 0 1; do
+				[ "$smp" = 1 ] && [ "$h" = 1 ] && continue
+				if [ "$smp" = debug4 ]; then
+					echo "4 debug $p $h $s"
+				else
+					echo "$smp stock $p $h $s"
+				fi
+			done; done; done
+		done
+		return 0
+	fi
+	printf '%s\n' "1 stock 0 0 0" "1 stock 1 0 0" "1 stock 0 0 1" \
+		"2 stock 0 0 0" "2 stock 1 0 0" "2 stock 0 1 0" "2 stock 0 0 1" \
+		"2 stock 1 1 1" "4 stock 0 0 0" "4 stock 1 0 0" "4 stock 0 1 0" \
+		"4 stock 0 0 1" "4 stock 1 1 1" "8 stock 0 0 0" "8 stock 1 1 1" \
+		"4 debug 0 0 0" "4 debug 1 1 1"
+}
+
+# A guest running rows "perturb hotplug steal" given on stdin. Each prints
+#   KNHK-MATRIX <smp> <kernel> <perturb> <hotplug> <steal> <digest> <events>
+#	<secs> <steals> <hotplug cycles> <runs> <exit status>
+# A row with a hotplug storm runs the workload until the storm has taken
+# CPUs away KNHK_MATRIX_CYCLES times (default 8).
+write_matrix_guest() {
+	guest_prelude
+	echo "SMP=$1 KERNEL=$2 TASKS=${KNHK_MATRIX_TASKS:-10000} CYCLES=${KNHK_MATRIX_CYCLES:-8}"
+	echo "ROWS='$(cat)'"
+	cat <<'EOF2'
+P=/sys/module/knhk_sched/parameters
+CPUS=/sys/devices/system/cpu
+# Take CPUs 1.. offline and back, round and round, until /tmp/storm goes.
+storm() {
+	n=0
+	while [ -f /tmp/storm ]; do
+		for c in $CPUS/cpu[1-9]*; do
+			[ -f /tmp/storm ] || break
+			echo 0 >$c/online 2>/dev/null || continue
+			echo 1 >$c/online && n=$((n + 1))
+			echo $n >/tmp/storm.count
+		done
+		[ -e $CPUS/cpu1 ] || sleep 1
+	done
+	echo $n >/tmp/storm.count
+}
+stormed() {
+	k=$(cat /tmp/storm.count 2>/dev/null)
+	[ "${k:-0}" -ge "$CYCLES" ]
+}
+insmod /knhk/knhk_sched.ko
+report $? "matrix -smp $SMP $KERNEL: insmod knhk_sched.ko"
+while read -r p h s; do
+	[ -n "$p" ] || continue
+	[ "$p" = 0 ] && seed=0 || seed=$((1000 + SMP))
+	echo $seed >$P/perturb && echo $s >$P/steal
+	s0=$(cat $P/steals)
+	rm -f /tmp/storm.count
+	if [ "$h" = 1 ]; then
+		touch /tmp/storm
+		storm &
+		sp=$!
+	fi
+	# Under a storm, run the workload again until the storm has taken
+	# CPUs away $CYCLES times; every run must give the same digest.
+	t0=$(date +%s) runs=0 first=
+	while :; do
+		KNHK_MATRIX_TASKS=$TASKS timeout 600 /knhk/knhk_matrix >/tmp/out 2>&1
+		r=$?
+		runs=$((runs + 1))
+		d=$(grep -a '^# KNHK-DIGEST matrix ' /tmp/out | head -1)
+		[ "$runs" = 1 ] && first=$d
+		[ "$r" = 0 ] && [ "$d" != "$first" ] && r=98
+		[ "$r" = 0 ] && [ "$h" = 1 ] && [ "$runs" -lt 100 ] && ! stormed ||
+			break
+	done
+	secs=$(($(date +%s) - t0))
+	cycles=-
+	if [ "$h" = 1 ]; then
+		rm -f /tmp/storm
+		wait $sp
+		cycles=$(cat /tmp/storm.count)
+		for c in $CPUS/cpu[1-9]*; do echo 1 >$c/online 2>/dev/null; done
+		# A storm that never took a CPU away tested nothing.
+		[ "$r" = 0 ] && [ "$cycles" -eq 0 ] && r=99
+	fi
+	[ "$r" = 0 ] && grep -a ' calls, ' /tmp/out || cat /tmp/out
+	set -- $d
+	e=${5#events=}
+	echo "KNHK-MATRIX $SMP $KERNEL $p $h $s ${4:-none} ${e:--} $secs $(($(cat $P/steals) - s0)) $cycles $runs $r"
+	[ "$r" = 0 ]
+	report $? "matrix -smp $SMP $KERNEL perturb=$seed hotplug=$h steal=$s"
+done <<ROWS_END
+$ROWS
+ROWS_END
+echo 0 >$P/perturb && echo 0 >$P/steal
+rmmod knhk_sched
+report $? "matrix -smp $SMP $KERNEL: rmmod knhk_sched"
+exit $rc
+EOF2
+}
+
+stage_matrix() {
+	local rows groups g smp kernel image mods tmo dir log line
+	local -a table=()
+	rows=$(matrix_rows)
+	groups=$(awk '{print $2 "-" $1}' <<<"$rows" | sort -u)
+	if [ -z "$STOCK_KVER" ] && ! STOCK_KVER=$(stock_kver); then
+		case_fail "matrix: no stock kernel"
+		return 0
+	fi
+	if [ ! -x "$CHECK/selftests/knhk_matrix" ]; then
+		case_fail "matrix: no knhk_matrix binary (stage e)"
+		return 0
+	fi
+	for g in $groups; do
+		kernel=${g%-*} smp=${g#*-}
+		if [ "$kernel" = stock ]; then
+			image=/boot/vmlinuz-$STOCK_KVER mods=$CHECK/stock
+			tmo=${KNHK_MATRIX_TIMEOUT:-$STOCK_TIMEOUT}
+		elif have_debug_tree; then
+			image=$DEBUG_TREE/arch/x86/boot/bzImage mods=$CHECK/debug
+			tmo=${KNHK_MATRIX_TIMEOUT:-$DEBUG_TIMEOUT}
+		else
+			case_fail "matrix: no debug kernel (stage d)"
+			continue
+		fi
+		if [ ! -f "$mods/knhk_sched.ko" ]; then
+			case_fail "matrix: no knhk_sched.ko for the $kernel kernel"
+			continue
+		fi
+		dir=$CHECK/guest-matrix-$g log=$LOGS/matrix-$g.log
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		cp "$mods/knhk_sched.ko" "$CHECK/selftests/knhk_matrix" "$dir/"
+		awk -v k="$kernel" -v n="$smp" '$1 == n && $2 == k {print $3, $4, $5}' \
+			<<<"$rows" | write_matrix_guest "$smp" "$kernel" >"$dir/guest.sh"
+		SMP=$smp boot_guest "matrix-$g" "$image" "$tmo" "$dir"
+		mapfile -t -O "${#table[@]}" table < <(grep -a '^KNHK-MATRIX ' "$log" | cut -d' ' -f2-)
+	done
+
+	# The table, and one digest over all rows.
+	local want n missing=0 agree
+	printf '   %-4s %-6s %-7s %-7s %-5s  %-16s %-7s %5s %6s %6s %4s\n' smp kernel perturb \
+		hotplug steal digest events secs steals cycles runs
+	for line in "${table[@]}"; do
+		# shellcheck disable=SC2086 # fields
+		set -- $line
+		printf '   %-4s %-6s %-7s %-7s %-5s  %-16s %-7s %5s %6s %6s %4s%s\n' "$1" "$2" "$3" \
+			"$4" "$5" "${6:-?}" "${7:-?}" "${8:-?}" "${9:-?}" "${10:-?}" "${11:-?}" \
+			"$([ "${12:-?}" = 0 ] || echo "  exit ${12:-?}")"
+	done
+	while read -r line; do
+		[ -n "$line" ] || continue
+		printf '%s\n' "${table[@]}" | grep -q "^$line " || {
+			missing=$((missing + 1))
+			case_fail "matrix: row '$line' did not run"
+		}
+	done <<<"$rows"
+	# The digest most rows agree on; a row without one agrees with nothing.
+	want=$(printf '%s\n' "${table[@]}" | awk '$6 != "none" {print $6, $7}' | sort |
+		uniq -c | sort -rn | awk 'NR == 1 {print $2, $3}')
+	agree=$(printf '%s\n' "${table[@]}" | awk -v w="$want" '$6 " " $7 == w' | wc -l)
+	n=$(wc -l <<<"$rows")
+	if [ "$missing" = 0 ] && [ "$agree" = "$n" ] && [ -n "$want" ]; then
+		case_ok
+		echo "   all $n rows: digest ${want% *}, ${want#* } events"
+	else
+		case_fail "matrix: $agree of $n rows have the digest ${want:-(none)}"
+		echo "   rows that differ:"
+		printf '%s\n' "${table[@]}" | awk -v w="$want" '$6 " " $7 != w {print "   | " $0}'
+	fi
+}
+
 # --- main ---------------------------------------------------------------
 
 main() {
-	SELECTED=${1:-abcdefghij}
+	SELECTED=${1:-abcdefghijk}
 	mkdir -p "$CHECK" "$LOGS"
 	local start
 	start=$(date +%s)
@@ -684,6 +875,7 @@ main() {
 	run_stage h "dkms build" stage_dkms
 	run_stage i "the same digests at -smp 1, 2 and 4" stage_vm_sizes
 	run_stage j "a replay log carried from a -smp 2 VM to a -smp 4 VM" stage_xvm
+	run_stage k "the determinism matrix: VM sizes, kernels, perturbation, hotplug, stealing" stage_matrix
 	echo "== total $(($(date +%s) - start))s; logs in $LOGS"
 	if [ "$FAILED" -gt 0 ]; then
 		echo "== failures:"
