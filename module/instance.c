@@ -202,12 +202,14 @@ static struct knhk_lane *knhk_lanes(struct knhk_instance *inst)
  * @cause_ts: the timestamp the task carries: its enqueue timestamp on a
  *	lane, its caller timestamp on the ordered chain
  * @cpu: the CPU running it, for the completion only
+ * @force: run it even if a lossless stream has no room (the event is then
+ *	counted as dropped)
  *
  * Return: false if a lossless replay stream has no room for the event: the
  * task was not run, try again later.
  */
 bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
-		       u64 *state, u64 cause_ts, unsigned int cpu)
+		       u64 *state, u64 cause_ts, unsigned int cpu, bool force)
 {
 	struct knhk_instance *inst = lane->inst;
 	const struct knhk_task_x *t = &slot->task;
@@ -222,7 +224,7 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 
 	/* The event's room is taken first, so a full stream leaves no trace. */
 	preempt_disable();
-	if (!knhk_replay_reserve(inst, 0, &write)) {
+	if (!knhk_replay_reserve(inst, 0, &write, force)) {
 		preempt_enable();
 		return false;
 	}
@@ -273,7 +275,7 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 		struct knhk_slot *slot = &lane->slots[s];
 
 		if (!knhk_slot_execute(lane, slot, lane->state,
-				       slot->task.enqueue_ts, cpu)) {
+				       slot->task.enqueue_ts, cpu, false)) {
 			ret = KNHK_LANE_STALLED;
 			break;
 		}
@@ -546,8 +548,10 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
 
 		slot = &ord->slots[s];
 		slot->task = item.task;
+		/* A full lossless stream holds a release up, but not a kill. */
 		while (!knhk_slot_execute(ord, slot, inst->shared, item.ts,
-					  raw_smp_processor_id()))
+					  raw_smp_processor_id(),
+					  fatal_signal_pending(current)))
 			knhk_replay_wait();
 		/* Written and run at once: pass both stages. */
 		knhk_ring_advance(&ord->ring, KNHK_STAGE_SUBMIT, 1);

@@ -150,6 +150,8 @@ static bool knhk_replay_has_room(struct rchan *chan, size_t need)
  * @len: input data bytes that follow the record
  * @write: set if the event is to be written (stream on and room, not
  *	dropped)
+ * @force: drop rather than wait even in lossless mode (the producer is
+ *	being killed)
  *
  * Call with preemption disabled, and keep it disabled until the event is
  * written with knhk_replay_put(): the room is this CPU's buffer's.
@@ -157,7 +159,8 @@ static bool knhk_replay_has_room(struct rchan *chan, size_t need)
  * Return: false if the stream is lossless and full: the caller must not
  * produce the event now, and should try again later.
  */
-bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write)
+bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
+			 bool force)
 {
 	*write = false;
 	if (!inst->chan)
@@ -167,7 +170,7 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write)
 		*write = true;
 		return true;
 	}
-	if (!inst->replay_drop)
+	if (!inst->replay_drop && !force)
 		return false;
 	this_cpu_inc(*inst->dropped);
 	return true;
@@ -235,16 +238,12 @@ void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 	bool write;
 
 	for (;;) {
+		bool dying = fatal_signal_pending(current);
+
 		preempt_disable();
-		if (knhk_replay_reserve(inst, ev->len, &write))
+		if (knhk_replay_reserve(inst, ev->len, &write, dying))
 			break;
 		preempt_enable();
-		if (fatal_signal_pending(current)) {
-			preempt_disable();
-			this_cpu_inc(*inst->dropped);
-			write = false;
-			break;
-		}
 		knhk_replay_wait();
 	}
 	knhk_chain_add(&inst->submit_chain, ev);

@@ -209,7 +209,8 @@ int knhk_replay_open(struct knhk_instance *inst);
 void knhk_replay_close(struct knhk_instance *inst);
 u64 knhk_replay_dropped(struct knhk_instance *inst, int cpu);
 void knhk_replay_init(void);
-bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write);
+bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
+			 bool force);
 void knhk_replay_put(struct knhk_instance *inst, bool write,
 		     const struct knhk_event *ev, const void *data);
 void knhk_replay_wait(void);
@@ -266,7 +267,7 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu);
 void knhk_instance_lane_stats(struct knhk_instance *inst, u32 lane,
 			      struct knhk_lane_stats *ls);
 bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
-		       u64 *state, u64 cause_ts, unsigned int cpu);
+		       u64 *state, u64 cause_ts, unsigned int cpu, bool force);
 ssize_t knhk_instance_read(struct knhk_instance *inst, char __user *buf,
 			   size_t count, bool nonblock);
 __poll_t knhk_instance_poll(struct knhk_instance *inst, struct file *file,
