@@ -77,6 +77,30 @@ void knhk_replay_init(void)
 	knhk_replay_fops.open = knhk_replay_file_open;
 }
 
+/*
+ * When relay_open() fails on a CPU after the first, 6.1's cleanup clears
+ * the wrong per-CPU slot (the failed buffer's cpu field is still 0), so
+ * CPU 0's buffer and its file stay behind. The buffer is lost to us, but
+ * its file would make every later start of the instance fail: remove it.
+ * Its open() refuses anyway, since the instance has no channel.
+ */
+static void knhk_replay_remove_leftovers(struct knhk_instance *inst)
+{
+	char name[24];
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct dentry *d;
+
+		snprintf(name, sizeof(name), "replay%d", cpu);
+		d = debugfs_lookup(name, inst->dir);
+		if (!d)
+			continue;
+		debugfs_remove(d);
+		dput(d);
+	}
+}
+
 /**
  * knhk_replay_open() - open the stream of an instance being started
  * @inst: the instance; its configuration is final
@@ -95,6 +119,7 @@ int knhk_replay_open(struct knhk_instance *inst)
 	chan = relay_open("replay", inst->dir, inst->subbuf_size,
 			  inst->nr_subbufs, &knhk_replay_cb, inst);
 	if (!chan) {
+		knhk_replay_remove_leftovers(inst);
 		free_percpu(inst->dropped);
 		inst->dropped = NULL;
 		return -ENOMEM;
