@@ -7,6 +7,7 @@
 #   j a replay log dumped at -smp 2, replayed and compared at -smp 4
 #   k the determinism matrix: one digest over VM sizes, kernels, timing
 #     perturbation, CPU hotplug storms and lane stealing
+#   s KUnit and selftests on a KCSAN kernel (data races)
 #
 # Usage: scripts/check.sh [LETTERS]   e.g. `scripts/check.sh bcg`; default all.
 #   A stage whose inputs come from a stage not selected uses what an earlier
@@ -28,7 +29,7 @@ EXCEPTIONS=$SCRIPTS/checkpatch.exceptions
 # Guest time limits. Measured (2 host cores, TCG): the stock kernel reaches
 # userspace in ~2 s (a whole empty run: 5 s), the debug kernel in ~9 s (13 s);
 # the rest is the tests.
-STOCK_TIMEOUT=240
+STOCK_TIMEOUT=480
 DEBUG_TIMEOUT=480
 # Per selftest binary inside the guest (the kselftest harness has its own
 # per-test limit; this catches a binary that hangs outside it).
@@ -362,7 +363,8 @@ boot_guest() {
 		return 0
 	}
 	"$SCRIPTS/qemu-run.sh" -n "$name" -k "$image" -i "$CHECK/$name.cpio" \
-		-s "$SMP" -t "$tmo" -l "$LOGS/$name.log" 2>&1 | sed 's/^/   /' || rc=$?
+		-s "$SMP" -t "$tmo" -l "$LOGS/$name.log" ${BOOT_EXTRA:+-a "$BOOT_EXTRA"} \
+		2>&1 | sed 's/^/   /' || rc=$?
 	if [ "$rc" = 0 ] || [ "$rc" = 3 ]; then
 		case_ok
 	else
@@ -858,10 +860,80 @@ stage_matrix() {
 	fi
 }
 
+# --- s. KCSAN ----------------------------------------------------------
+
+# A second kernel, KCSAN instead of KASAN (they exclude each other), from
+# scripts/debug-kernel-kcsan.config, cached like the debug kernel. KUnit
+# and every selftest run on it; any 'BUG: KCSAN' data race report fails.
+# panic_on_warn=0: KCSAN panics on its first report otherwise, and all of
+# them are wanted (warnings still fail the run: qemu-run.sh looks for them).
+KCSAN_TIMEOUT=600
+
+stage_kcsan() {
+	local dir tree log=$LOGS/kcsan-kernel.log mods=$CHECK/kcsan image s
+	local kdir=$CHECK/guest-kunit-kcsan
+	mkdir -p "$LOGS"
+	dir=$(kcsan_kernel_dir) || { case_fail "KCSAN kernel: linux-source-6.1 missing"; return 0; }
+	if [ -f "$dir/.knhk-done" ]; then
+		echo "   KCSAN kernel: cache hit ($dir)"
+	else
+		echo "   KCSAN kernel: cache miss, building (about 8 minutes, log: $log)"
+	fi
+	if tree=$("$SCRIPTS/debug-kernel-kcsan.sh" 2>"$log"); then
+		case_ok
+	else
+		tail -n 30 "$log" | sed 's/^/      /'
+		case_fail "KCSAN kernel build (log: $log)"
+		return 0
+	fi
+	if "$SCRIPTS/build-module.sh" "$tree" "$mods" | sed 's/^/   /' &&
+		[ -f "$mods/knhk_sched.ko" ]; then
+		case_ok
+	else
+		case_fail "build for the KCSAN kernel (W=1)"
+		return 0
+	fi
+	image=$tree/arch/x86/boot/bzImage
+
+	# KUnit, as stage f does on the debug kernel.
+	if [ -f "$mods/knhk_sched_kunit.ko" ]; then
+		rm -rf "$kdir"
+		mkdir -p "$kdir"
+		cp "$mods/knhk_sched.ko" "$mods/knhk_sched_kunit.ko" "$kdir/"
+		write_kunit_guest >"$kdir/guest.sh"
+		BOOT_EXTRA=panic_on_warn=0 boot_guest kunit-kcsan "$image" \
+			"$KCSAN_TIMEOUT" "$kdir"
+		local -a suites
+		mapfile -t suites < <(sed -n 's/^KNHK-KUNIT-BEGIN //p' "$LOGS/kunit-kcsan.log")
+		[ "${#suites[@]}" -gt 0 ] || case_fail "kcsan: KUnit printed no suite"
+		for s in "${suites[@]}"; do
+			add_counts "kcsan/kunit/$s" < <(tap_block "kcsan/kunit/$s" \
+				"$LOGS/kunit-kcsan.log" "KNHK-KUNIT-BEGIN $s" \
+				"KNHK-KUNIT-END $s" '    ' 1)
+		done
+	else
+		case_fail "knhk_sched_kunit.ko not built for the KCSAN kernel"
+	fi
+
+	BOOT_EXTRA=panic_on_warn=0 selftest_lane kcsan "$image" "$mods" \
+		"$KCSAN_TIMEOUT" 0
+
+	local f n
+	for f in "$LOGS/kunit-kcsan.log" "$LOGS/selftests-kcsan.log"; do
+		n=$(grep -ac 'BUG: KCSAN' "$f" 2>/dev/null || true)
+		if [ "${n:-0}" = 0 ]; then
+			case_ok
+		else
+			case_fail "kcsan: $n data race report(s) in ${f##*/}"
+			grep -a -A12 'BUG: KCSAN' "$f" | head -n 60 | sed 's/^/   | /'
+		fi
+	done
+}
+
 # --- main ---------------------------------------------------------------
 
 main() {
-	SELECTED=${1:-abcdefghijk}
+	SELECTED=${1:-abcdefghijks}
 	mkdir -p "$CHECK" "$LOGS"
 	local start
 	start=$(date +%s)
@@ -875,6 +947,7 @@ main() {
 	run_stage h "dkms build" stage_dkms
 	run_stage i "the same digests at -smp 1, 2 and 4" stage_vm_sizes
 	run_stage j "a replay log carried from a -smp 2 VM to a -smp 4 VM" stage_xvm
+	run_stage s "KUnit and selftests on the KCSAN kernel" stage_kcsan
 	run_stage k "the determinism matrix: VM sizes, kernels, perturbation, hotplug, stealing" stage_matrix
 	echo "== total $(($(date +%s) - start))s; logs in $LOGS"
 	if [ "$FAILED" -gt 0 ]; then

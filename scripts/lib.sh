@@ -29,3 +29,54 @@ debug_kernel_dir() {
 		"$KNHK_TOP/scripts/debug-kernel.sh" | sha256sum | cut -c1-16)
 	echo "$KNHK_CACHE/debug-kernel-$ver-$key"
 }
+
+# --- second kernels (scripts/debug-kernel-kcsan.sh) ---------------------
+
+# Build a kernel from linux-source-6.1: x86_64_defconfig + kvm_guest.config
+# + the fragment $1, in the directory $2 (wiped first), and mark it done.
+# Fails when an option of the fragment does not hold after olddefconfig.
+# Prints nothing on stdout; the build's output goes to stderr.
+knhk_build_kernel() {
+	local frag=$1 dir=$2 src line want opt bad=0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -C "$dir" -xf /usr/src/linux-source-6.1.tar.xz
+	src=$dir/linux-source-6.1
+	(
+		cd "$src" || exit 1
+		make -s x86_64_defconfig >&2 &&
+			scripts/kconfig/merge_config.sh -m .config \
+				kernel/configs/kvm_guest.config "$frag" >&2 &&
+			make -s olddefconfig >&2
+	) || return 1
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*) want=$line ;;
+		"# CONFIG_"*" is not set") want=$line ;;
+		*) continue ;;
+		esac
+		opt=${want#\# }; opt=${opt%%[= ]*}
+		if ! grep -qxF "$want" "$src/.config"; then
+			case "$want" in "#"*) grep -q "^$opt=" "$src/.config" || continue ;; esac
+			log "kernel config: wanted '$want', got '$(grep "${opt}[= ]" "$src/.config" || echo absent)'"
+			bad=1
+		fi
+	done <"$frag"
+	[ "$bad" = 0 ] || { log "kernel config does not hold $frag"; return 1; }
+	make -C "$src" -s -j"$(($(nproc) + 1))" bzImage modules >&2 || return 1
+	touch "$dir/.knhk-done"
+}
+
+# Cache directory of the KCSAN kernel: keyed by its fragment, its script,
+# the builder function above and the source package version. Named
+# kcsan-kernel-* so debug-kernel.sh's clean-up of old debug-kernel-* leaves
+# it alone.
+kcsan_kernel_dir() {
+	local ver key
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
+		die "linux-source-6.1 is not installed (run: make deps)"
+	key=$({ cat "$KNHK_TOP/scripts/debug-kernel-kcsan.config" \
+		"$KNHK_TOP/scripts/debug-kernel-kcsan.sh"; declare -f knhk_build_kernel; } |
+		sha256sum | cut -c1-16)
+	echo "$KNHK_CACHE/kcsan-kernel-$ver-$key"
+}
