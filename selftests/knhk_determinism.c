@@ -14,6 +14,8 @@
  *	# KNHK-DIGEST mixed <digest> events=<n>
  * which must be the same on every boot, whatever the CPU count.
  */
+#include <sys/wait.h>
+
 #include "kselftest_harness.h"
 #include "knhk_core.h"
 
@@ -588,6 +590,66 @@ TEST_F_TIMEOUT(det, same_workload_same_digest, 120)
 	EXPECT_EQ(d[0].events, d[1].events);
 	EXPECT_EQ(w->m->events, d[0].events);
 	EXPECT_EQ(w->m->checksum, d[0].checksum);
+}
+
+/* One process of isolation_under_load: 0 if it reproduced @want. */
+static int isolated_run(const struct mx_workload *w, __u64 want)
+{
+	struct mx_run r = { .w = w, .chunk = 16, .eager = true };
+	int ret = 1;
+
+	r.fd = knhk_open(O_NONBLOCK);
+	if (r.fd < 0)
+		return 3;
+	mx_run_fn(&r);
+	if (!r.err && r.ndigests)
+		ret = r.digests[r.ndigests - 1].digest == want ? 0 : 2;
+	if (r.err)
+		fprintf(stderr, "# isolated run: %s\n", r.why);
+	mx_run_free(&r);
+	close(r.fd);
+	return ret;
+}
+
+#define ISOLATED	4
+
+/*
+ * Isolation under load: four different workloads, each first alone, then
+ * all four at once on four instances, each driven by its own process.
+ * Every process must check out against the model and reproduce the
+ * digest of its solo run.
+ */
+TEST_F_TIMEOUT(det, isolation_under_load, 240)
+{
+	struct mx_workload w[ISOLATED];
+	__u64 solo[ISOLATED];
+	pid_t pid[ISOLATED];
+	struct mx_run run[1];
+	int k, status;
+
+	memset(w, 0, sizeof(w));
+	for (k = 0; k < ISOLATED; k++) {
+		ASSERT_EQ(0, mx_generate(&w[k], 0x150ULL + k, 1500, 2U << k,
+					 64, 150));
+		mx_run_all(_metadata, &w[k], run, 1);
+		ASSERT_LT(0, run[0].ndigests);
+		solo[k] = run[0].digests[run[0].ndigests - 1].digest;
+		mx_run_free(&run[0]);
+	}
+	for (k = 0; k < ISOLATED; k++) {
+		pid[k] = fork();
+		ASSERT_LE(0, pid[k]);
+		if (!pid[k])
+			_exit(isolated_run(&w[k], solo[k]));
+	}
+	for (k = 0; k < ISOLATED; k++) {
+		ASSERT_EQ(pid[k], waitpid(pid[k], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("process %d (%u lanes): status %#x, solo digest %016llx",
+			       k, 2U << k, status, (unsigned long long)solo[k]);
+	}
+	for (k = 0; k < ISOLATED; k++)
+		mx_free(&w[k]);
 }
 
 /*
