@@ -182,44 +182,8 @@ static inline void cm_work(const struct knhk_task *t, bool guard_failed,
 		return;
 	}
 	n = t->ninsns < t->budget ? t->ninsns : t->budget;
-	for (i = 0; i < n; i++) {
-		const struct knhk_insn *in = &t->prog[i];
-		__u64 *d = &r[in->dst], s = r[in->src];
-
-		switch (in->op) {
-		case KNHK_OP_LDI:
-			*d = in->imm;
-			break;
-		case KNHK_OP_ADD:
-			*d += s;
-			break;
-		case KNHK_OP_SUB:
-			*d -= s;
-			break;
-		case KNHK_OP_XOR:
-			*d ^= s;
-			break;
-		case KNHK_OP_MUL:
-			*d *= s;
-			break;
-		case KNHK_OP_ROL:
-			*d = knhk_rol64(*d, in->imm);
-			break;
-		case KNHK_OP_MIX:
-			*d = knhk_mix64(*d ^ s);
-			break;
-		case KNHK_OP_LDL:
-		case KNHK_OP_LDS:
-			*d = state[in->imm];
-			break;
-		case KNHK_OP_STL:
-		case KNHK_OP_STS:
-			state[in->imm] = s;
-			break;
-		default:
-			abort();	/* the model only runs valid programs */
-		}
-	}
+	for (i = 0; i < n; i++)
+		model_insn(&t->prog[i], r, state);
 	if (n < t->ninsns)
 		c->status = KNHK_STATUS_BUDGET_EXCEEDED;
 	c->output = r[0];

@@ -117,6 +117,51 @@ static inline void model_init(struct knhk_model *m, unsigned int lanes)
 }
 
 /*
+ * One instruction of the register machine, as the header documents it.
+ * @state is the lane state (LDL/STL) or the shared state (LDS/STS): the
+ * module decides which a task may use, the model just runs what it gets.
+ */
+static inline void model_insn(const struct knhk_insn *in, __u64 *r,
+			      __u64 *state)
+{
+	__u64 *d = &r[in->dst], s = r[in->src];
+
+	switch (in->op) {
+	case KNHK_OP_LDI:
+		*d = in->imm;
+		break;
+	case KNHK_OP_ADD:
+		*d += s;
+		break;
+	case KNHK_OP_SUB:
+		*d -= s;
+		break;
+	case KNHK_OP_XOR:
+		*d ^= s;
+		break;
+	case KNHK_OP_MUL:
+		*d *= s;
+		break;
+	case KNHK_OP_ROL:
+		*d = knhk_rol64(*d, in->imm);
+		break;
+	case KNHK_OP_MIX:
+		*d = knhk_mix64(*d ^ s);
+		break;
+	case KNHK_OP_LDL:
+	case KNHK_OP_LDS:
+		*d = state[in->imm];
+		break;
+	case KNHK_OP_STL:
+	case KNHK_OP_STS:
+		state[in->imm] = s;
+		break;
+	default:
+		abort();	/* the tests only model valid programs */
+	}
+}
+
+/*
  * Run an accepted plain task through the model and fill the deterministic
  * fields of its completion: submit clock ticks once per accepted task, the
  * lane clock is max(lane_clock, enqueue_ts) + 1, lanes run FIFO, guards fail
@@ -155,45 +200,11 @@ static inline void model_run(struct knhk_model *m, const struct knhk_task *t,
 	}
 	c->status = KNHK_STATUS_OK;
 	for (i = 0; i < t->ninsns; i++) {
-		const struct knhk_insn *in = &t->prog[i];
-		__u64 *d = &r[in->dst];
-		__u64 s = r[in->src];
-
 		if (i == t->budget) {
 			c->status = KNHK_STATUS_BUDGET_EXCEEDED;
 			break;
 		}
-		switch (in->op) {
-		case KNHK_OP_LDI:
-			*d = in->imm;
-			break;
-		case KNHK_OP_ADD:
-			*d += s;
-			break;
-		case KNHK_OP_SUB:
-			*d -= s;
-			break;
-		case KNHK_OP_XOR:
-			*d ^= s;
-			break;
-		case KNHK_OP_MUL:
-			*d *= s;
-			break;
-		case KNHK_OP_ROL:
-			*d = knhk_rol64(*d, in->imm);
-			break;
-		case KNHK_OP_MIX:
-			*d = knhk_mix64(*d ^ s);
-			break;
-		case KNHK_OP_LDL:
-			*d = st[in->imm];
-			break;
-		case KNHK_OP_STL:
-			st[in->imm] = s;
-			break;
-		default:
-			abort();	/* the tests only model valid programs */
-		}
+		model_insn(&t->prog[i], r, st);
 		c->ticks++;
 	}
 	c->output = r[0];
