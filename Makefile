@@ -7,6 +7,7 @@
 #   make demo            boot the stock kernel in QEMU and show the scheduler
 #   make check           every test: see README.md
 #   make stress          a larger determinism matrix (scripts/stress.sh)
+#   make fuzz            fuzz the replay log parser for 10 minutes
 #   make install         install the module into KDIR's kernel, run depmod
 
 KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
@@ -16,7 +17,7 @@ OUT ?= $(CURDIR)/out
 KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h)
 
-.PHONY: all modules tools selftests check stress demo deps install clean
+.PHONY: all modules tools selftests check stress fuzz demo deps install clean
 
 all: modules
 
@@ -35,6 +36,10 @@ check:
 
 stress:
 	@scripts/stress.sh
+
+fuzz:
+	@scripts/deps.sh
+	$(MAKE) -C tools OUT=$(OUT)/tools fuzz
 
 demo:
 	@scripts/demo.sh

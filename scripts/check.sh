@@ -496,6 +496,9 @@ selftest_lane() {
 		add_counts "${6:-$lane}/$n" < <(tap_block "${6:-$lane}/$n" "$LOGS/$name.log" \
 			"KNHK-SELFTEST-BEGIN $n" "KNHK-SELFTEST-END $n " '' 0)
 	done
+	# The reliability suites' own numbers, for the record.
+	grep -a -E '^# .*(failure points in all|fuzz: [0-9]+ calls|load/unload cycles:)' \
+		"$LOGS/$name.log" | sed "s/^# /   $lane: /" || true
 }
 
 stage_selftests() {
