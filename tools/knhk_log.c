@@ -278,7 +278,7 @@ void knhk_log_header_init(struct knhk_log_header *h,
 	memcpy(h->magic, KNHK_LOG_MAGIC, sizeof(h->magic));
 	h->version = KNHK_LOG_VERSION;
 	h->header_size = sizeof(*h);
-	h->digest_version = KNHK_LOG_DIGEST_VERSION;
+	h->digest_version = KNHK_DIGEST_VERSION;
 	h->lanes = cfg->lanes;
 	h->ring_size = cfg->ring_size;
 	h->cq_size = cfg->cq_size;
@@ -395,10 +395,10 @@ int knhk_log_parse(struct knhk_log *log, const void *buf, size_t len,
 			return seterr(err, KNHK_LOG_ECORRUPT,
 				      "header damaged (hash mismatch)");
 	}
-	if (h->digest_version != KNHK_LOG_DIGEST_VERSION)
+	if (h->digest_version != KNHK_DIGEST_VERSION)
 		return seterr(err, KNHK_LOG_EVERSION,
 			      "digest version %u; this knhkctl computes version %u",
-			      h->digest_version, KNHK_LOG_DIGEST_VERSION);
+			      h->digest_version, KNHK_DIGEST_VERSION);
 	if (h->flags & ~KNHK_LOG_F_ALL || !zero(h->reserved, sizeof(h->reserved)) ||
 	    !lanes_valid(h->lanes) || h->data_size % 8 ||
 	    h->events > h->data_size / EV_SIZE)
@@ -604,7 +604,7 @@ void knhk_log_digest(const struct knhk_log *log, struct knhk_sum *sum)
 	const struct {
 		uint32_t version;
 		uint32_t lanes;
-	} cfg = { KNHK_LOG_DIGEST_VERSION, lanes };
+	} cfg = { KNHK_DIGEST_VERSION, lanes };
 	struct {
 		uint32_t source;
 		uint32_t reserved;

@@ -28,8 +28,6 @@
 
 #define KNHK_LOG_MAGIC		"KNHKRLOG"
 #define KNHK_LOG_VERSION	1
-/* The kernel's digest rules (include/knhk/event.h KNHK_DIGEST_VERSION). */
-#define KNHK_LOG_DIGEST_VERSION	1
 
 /* knhk_log_header.flags */
 #define KNHK_LOG_F_DIGEST	0x1U	/* kernel digest fields valid */
@@ -54,7 +52,7 @@
  * @magic: %KNHK_LOG_MAGIC, not NUL-terminated
  * @version: %KNHK_LOG_VERSION
  * @header_size: sizeof(struct knhk_log_header)
- * @digest_version: %KNHK_LOG_DIGEST_VERSION
+ * @digest_version: %KNHK_DIGEST_VERSION
  * @flags: %KNHK_LOG_F_*
  * @lanes: configuration of the instance: lanes
  * @ring_size: ring size

@@ -9,9 +9,6 @@
 #include <linux/xxhash.h>
 #include <uapi/linux/knhk_sched.h>
 
-/* Version of the event record and digest rules; part of every digest. */
-#define KNHK_DIGEST_VERSION	1
-
 /**
  * struct knhk_chain - one source's events, folded as they happen
  * @hash: xxh64 chain over the source's records, h = xxh64(record, h_prev)

@@ -413,6 +413,13 @@ struct knhk_digest {
 	__u64 events;
 };
 
+/*
+ * Version of the event record and digest rules (struct knhk_event, the
+ * per-source xxh64 chains and how they are folded); part of every digest,
+ * so userspace can tell whether it recomputes the same thing.
+ */
+#define KNHK_DIGEST_VERSION	1
+
 /* Event types (knhk_event.type). */
 #define KNHK_EV_TASK_ENQUEUED	1
 #define KNHK_EV_TASK_EXECUTED	2
