@@ -69,6 +69,12 @@ struct cm_task {
 	struct knhk_completion want;	/* deterministic fields */
 };
 
+/* A task id and its model index: cm_index()'s table. */
+struct cm_ref {
+	__u64 id;
+	size_t i;
+};
+
 /* An ordered task waiting for a release. */
 struct cm_held {
 	__u64 ts;
@@ -97,6 +103,8 @@ struct core_model {
 	struct cm_task *tasks;	/* in acceptance order */
 	size_t ntasks;
 	size_t cap;
+	struct cm_ref *index;	/* cm_index(): tasks by id */
+	size_t nindex;
 };
 
 /* A model of an instance with @lanes lanes, for up to @cap tasks. */
@@ -125,6 +133,7 @@ static inline void cm_free(struct core_model *m)
 		return;
 	free(m->tasks);
 	free(m->held);
+	free(m->index);
 	free(m);
 }
 
@@ -369,11 +378,44 @@ static inline void cm_load_shared(struct core_model *m, __u32 first,
 	cm_event(m, cm_tick(m));
 }
 
-/* The model index of the task with id @id, or -1. Ids are unique in a test. */
-static inline long cm_find(const struct core_model *m, __u64 id)
+static inline int cm_ref_cmp(const void *a, const void *b)
+{
+	const struct cm_ref *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Index the tasks accepted so far by id, so that cm_find() is a binary
+ * search, not a scan: for workloads of many thousand tasks, built once
+ * the model is complete. Returns 0 or -ENOMEM.
+ */
+static inline int cm_index(struct core_model *m)
 {
 	size_t i;
 
+	free(m->index);
+	m->nindex = 0;
+	m->index = calloc(m->ntasks + 1, sizeof(*m->index));
+	if (!m->index)
+		return -ENOMEM;
+	for (i = 0; i < m->ntasks; i++)
+		m->index[i] = (struct cm_ref){ m->tasks[i].task.task_id, i };
+	qsort(m->index, m->ntasks, sizeof(*m->index), cm_ref_cmp);
+	m->nindex = m->ntasks;
+	return 0;
+}
+
+/* The model index of the task with id @id, or -1. Ids are unique in a test. */
+static inline long cm_find(const struct core_model *m, __u64 id)
+{
+	struct cm_ref key = { id, 0 }, *r;
+	size_t i;
+
+	if (m->nindex == m->ntasks) {
+		r = bsearch(&key, m->index, m->nindex, sizeof(*r), cm_ref_cmp);
+		return r ? (long)r->i : -1;
+	}
 	for (i = 0; i < m->ntasks; i++)
 		if (m->tasks[i].task.task_id == id)
 			return (long)i;
