@@ -279,7 +279,26 @@ report() {
 		rc=1
 	fi
 }
+# Print file $2 for the host, gzip'd and in base64 between markers named
+# $1 (guest_file takes it out of the log), with kernel messages kept out
+# of the lines (a WARN or BUG still panics).
+emit_file() {
+	level=$(cut -f1 /proc/sys/kernel/printk)
+	echo 1 >/proc/sys/kernel/printk
+	echo "KNHK-FILE-BEGIN $1"
+	gzip -c "$2" | base64
+	echo "KNHK-FILE-END"
+	echo "$level" >/proc/sys/kernel/printk
+}
 EOF
+}
+
+# Take the file a guest printed with emit_file out of its log.
+#   $1 log  $2 the name  $3 where to write it
+# Returns 1 when the log holds no such (complete) file.
+guest_file() {
+	sed -n "/^KNHK-FILE-BEGIN $2\$/,/^KNHK-FILE-END\$/p" "$1" | sed '1d;$d' |
+		base64 -d 2>/dev/null | gunzip >"$3" 2>/dev/null && [ -s "$3" ]
 }
 
 write_kunit_guest() {
@@ -575,13 +594,7 @@ report $? "insmod knhk_sched.ko"
 report $? "xvm: replay dump at -smp 2"
 /knhk/knhkctl replay verify /tmp/a.log
 report $? "xvm: replay verify"
-# Keep kernel messages out of the base64 lines (a WARN or BUG still panics).
-level=$(cut -f1 /proc/sys/kernel/printk)
-echo 1 >/proc/sys/kernel/printk
-echo "KNHK-FILE-BEGIN a.log"
-base64 /tmp/a.log
-echo "KNHK-FILE-END"
-echo "$level" >/proc/sys/kernel/printk
+emit_file a.log /tmp/a.log
 rmmod knhk_sched
 report $? "rmmod knhk_sched"
 exit $rc
@@ -636,9 +649,7 @@ stage_xvm() {
 	write_xvm_replay_guest >"$dir/replay/guest.sh"
 
 	SMP=2 boot_guest xvm-dump "$image" "$STOCK_TIMEOUT" "$dir/dump"
-	sed -n '/^KNHK-FILE-BEGIN a.log$/,/^KNHK-FILE-END$/p' "$log" | sed '1d;$d' |
-		base64 -d >"$dir/replay/a.log" 2>/dev/null || true
-	if [ ! -s "$dir/replay/a.log" ]; then
+	if ! guest_file "$log" a.log "$dir/replay/a.log"; then
 		case_fail "xvm: no log came out of the -smp 2 guest"
 		return 0
 	fi
@@ -683,7 +694,11 @@ stage_dkms() {
 # and with a CPU hotplug storm; require one digest over all rows. A row is
 # "smp kernel perturb hotplug steal"; each (kernel, smp) pair is one guest
 # that runs its rows one after the other, setting the parameters through
-# sysfs. Environment (scripts/stress.sh sets them): KNHK_MATRIX_TASKS (the
+# sysfs. Every run streams its replay log (KNHK_MATRIX_LOG), which must
+# verify and equal the reference log, the first row's: that guest runs
+# first and prints its log, which goes into every other guest. A run whose
+# log differs prints `knhkctl replay diff`, and the stage shows it.
+# Environment (scripts/stress.sh sets them): KNHK_MATRIX_TASKS (the
 # workload's size, default 10000), KNHK_MATRIX_CYCLES (hotplug cycles per
 # storm row, default 8), KNHK_MATRIX_FULL=1 (every combination, not a
 # selection), KNHK_MATRIX_TIMEOUT (seconds per guest).
@@ -717,6 +732,7 @@ matrix_rows() {
 write_matrix_guest() {
 	guest_prelude
 	echo "SMP=$1 KERNEL=$2 TASKS=${KNHK_MATRIX_TASKS:-10000} CYCLES=${KNHK_MATRIX_CYCLES:-8}"
+	echo "REFROW='$3'"
 	echo "ROWS='$(cat)'"
 	cat <<'EOF2'
 P=/sys/module/knhk_sched/parameters
@@ -739,6 +755,27 @@ stormed() {
 	k=$(cat /tmp/storm.count 2>/dev/null)
 	[ "${k:-0}" -ge "$CYCLES" ]
 }
+# The run's replay log, /tmp/row.log: it must verify (its records give
+# the kernel's digest) and hold the same records as the reference log,
+# the host's reference row's (/knhk/ref.log), else this guest's first.
+# On a difference, print `knhkctl replay diff` between markers, set r and
+# return 1.
+REF=/knhk/ref.log
+[ -f $REF ] || REF=/tmp/ref.log
+check_log() {
+	[ -f /tmp/row.log ] || return 0
+	[ -f $REF ] || cp /tmp/row.log $REF
+	/knhk/knhkctl replay verify /tmp/row.log >/tmp/verify.out 2>&1 || {
+		cat /tmp/verify.out
+		[ "$r" = 0 ] && r=96
+	}
+	/knhk/knhkctl replay diff $REF /tmp/row.log >/tmp/diff.out 2>&1 && return 0
+	echo "KNHK-DIFF-BEGIN $SMP $KERNEL $p $h $s"
+	head -n 40 /tmp/diff.out
+	echo "KNHK-DIFF-END"
+	[ "$r" = 0 ] && r=97
+	return 1
+}
 insmod /knhk/knhk_sched.ko
 report $? "matrix -smp $SMP $KERNEL: insmod knhk_sched.ko"
 while read -r p h s; do
@@ -756,12 +793,15 @@ while read -r p h s; do
 	# CPUs away $CYCLES times; every run must give the same digest.
 	t0=$(date +%s) runs=0 first=
 	while :; do
-		KNHK_MATRIX_TASKS=$TASKS timeout 600 /knhk/knhk_matrix >/tmp/out 2>&1
+		rm -f /tmp/row.log
+		KNHK_MATRIX_LOG=/tmp/row.log KNHK_MATRIX_TASKS=$TASKS \
+			timeout 600 /knhk/knhk_matrix >/tmp/out 2>&1
 		r=$?
 		runs=$((runs + 1))
 		d=$(grep -a '^# KNHK-DIGEST matrix ' /tmp/out | head -1)
 		[ "$runs" = 1 ] && first=$d
 		[ "$r" = 0 ] && [ "$d" != "$first" ] && r=98
+		check_log || break
 		[ "$r" = 0 ] && [ "$h" = 1 ] && [ "$runs" -lt 100 ] && ! stormed ||
 			break
 	done
@@ -776,6 +816,10 @@ while read -r p h s; do
 		[ "$r" = 0 ] && [ "$cycles" -eq 0 ] && r=99
 	fi
 	[ "$r" = 0 ] && grep -a ' calls, ' /tmp/out || cat /tmp/out
+	# The reference row: its log is every other guest's reference.
+	if [ "$REF" = /tmp/ref.log ] && [ "$REFROW" = "$SMP $KERNEL $p $h $s" ]; then
+		[ -f $REF ] && emit_file ref.log $REF
+	fi
 	set -- $d
 	e=${5#events=}
 	echo "KNHK-MATRIX $SMP $KERNEL $p $h $s ${4:-none} ${e:--} $secs $(($(cat $P/steals) - s0)) $cycles $runs $r"
@@ -792,16 +836,23 @@ EOF2
 }
 
 stage_matrix() {
-	local rows groups g smp kernel image mods tmo dir log line
+	local rows groups g smp kernel image mods tmo dir log line refrow ref
 	local -a table=()
 	rows=$(matrix_rows)
-	groups=$(awk '{print $2 "-" $1}' <<<"$rows" | sort -u)
+	# The first row is the reference: its guest runs first, and the
+	# replay log of its run is carried into the others to diff against.
+	refrow=$(head -n 1 <<<"$rows")
+	ref=$CHECK/matrix-ref.log
+	rm -f "$ref"
+	groups=$(awk '{print $2 "-" $1}' <<<"$rows" | sort -u |
+		awk -v r="$(awk '{print $2 "-" $1}' <<<"$refrow")" '$0 == r {print; next}
+			{rest = rest $0 "\n"} END {printf "%s", rest}')
 	if [ -z "$STOCK_KVER" ] && ! STOCK_KVER=$(stock_kver); then
 		case_fail "matrix: no stock kernel"
 		return 0
 	fi
-	if [ ! -x "$CHECK/selftests/knhk_matrix" ]; then
-		case_fail "matrix: no knhk_matrix binary (stage e)"
+	if [ ! -x "$CHECK/selftests/knhk_matrix" ] || [ ! -x "$CHECK/tools/knhkctl" ]; then
+		case_fail "matrix: no knhk_matrix or knhkctl binary (stage e)"
 		return 0
 	fi
 	for g in $groups; do
@@ -823,10 +874,16 @@ stage_matrix() {
 		dir=$CHECK/guest-matrix-$g log=$LOGS/matrix-$g.log
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		cp "$mods/knhk_sched.ko" "$CHECK/selftests/knhk_matrix" "$dir/"
+		cp "$mods/knhk_sched.ko" "$CHECK/selftests/knhk_matrix" "$CHECK/tools/knhkctl" \
+			"$dir/"
+		[ -s "$ref" ] && cp "$ref" "$dir/ref.log"
 		awk -v k="$kernel" -v n="$smp" '$1 == n && $2 == k {print $3, $4, $5}' \
-			<<<"$rows" | write_matrix_guest "$smp" "$kernel" >"$dir/guest.sh"
+			<<<"$rows" | write_matrix_guest "$smp" "$kernel" "$refrow" >"$dir/guest.sh"
 		SMP=$smp boot_guest "matrix-$g" "$image" "$tmo" "$dir"
+		if [ "$g" = "$(awk '{print $2 "-" $1}' <<<"$refrow")" ] &&
+			! guest_file "$log" ref.log "$ref"; then
+			case_fail "matrix: no replay log of the reference row '$refrow'"
+		fi
 		mapfile -t -O "${#table[@]}" table < <(grep -a '^KNHK-MATRIX ' "$log" | cut -d' ' -f2-)
 	done
 
@@ -861,6 +918,12 @@ stage_matrix() {
 		echo "   rows that differ:"
 		printf '%s\n' "${table[@]}" | awk -v w="$want" '$6 " " $7 != w {print "   | " $0}'
 	fi
+	# Every run whose replay log is not the reference's: knhkctl's diff.
+	for g in $groups; do
+		sed -n '/^KNHK-DIFF-BEGIN /,/^KNHK-DIFF-END$/p' "$LOGS/matrix-$g.log" 2>/dev/null |
+			sed -e 's/^KNHK-DIFF-BEGIN \(.*\)/   knhkctl replay diff, reference row against row "\1":/' \
+				-e '/^KNHK-DIFF-END$/d' -e 's/^/   | /' -e 's/^   |    knhkctl/   knhkctl/'
+	done
 }
 
 # --- s. KCSAN ----------------------------------------------------------
