@@ -20,6 +20,7 @@
  * concurrent reader takes for an overwritten one and skips a sub-buffer. So
  * a switch is made only while it leaves a sub-buffer free.
  */
+#include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/percpu.h>
@@ -116,8 +117,16 @@ int knhk_replay_open(struct knhk_instance *inst)
 	inst->dropped = alloc_percpu(u64);
 	if (!inst->dropped)
 		return -ENOMEM;
+	/*
+	 * relay_open() makes a buffer for each online CPU, and relay's
+	 * hotplug callback one for each CPU that comes up once the channel
+	 * is listed. A CPU coming up while relay_open() runs would get
+	 * neither, and its workers would find no buffer: hold hotplug off.
+	 */
+	cpus_read_lock();
 	chan = relay_open("replay", inst->dir, inst->subbuf_size,
 			  inst->nr_subbufs, &knhk_replay_cb, inst);
+	cpus_read_unlock();
 	if (!chan) {
 		knhk_replay_remove_leftovers(inst);
 		free_percpu(inst->dropped);

@@ -8,10 +8,12 @@
  * The log format, the stream reader and the digest are knhkctl's (tools/),
  * included here so that there is one implementation of each.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 
@@ -422,6 +424,78 @@ TEST_F_TIMEOUT(replay, other_lanes_minor_difference, TIMEOUT)
 	knhk_dump_close(&d2);
 	knhk_exec_free(&x2);
 	close(fd2);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void cpu_online_path(char *path, size_t len, long cpu)
+{
+	snprintf(path, len, "/sys/devices/system/cpu/cpu%ld/online", cpu);
+}
+
+#define HOTPLUG_RUNS	100
+
+/*
+ * Streams opened while CPUs go offline and come back. relay_open() gives
+ * a buffer to each online CPU, and relay's hotplug callback to each CPU
+ * that comes up after it; a CPU coming up during relay_open() got
+ * neither, and the first event its worker wrote was a NULL dereference.
+ * Every run's log must also be complete.
+ */
+TEST_F_TIMEOUT(replay, opened_during_hotplug, 300)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_CONF), c;
+	char path[64];
+	pid_t storm;
+	int i;
+
+	cpu_online_path(path, sizeof(path), 1);
+	if (ncpus < 2 || access(path, W_OK))
+		SKIP(return, "needs a second CPU that can go offline");
+	ASSERT_EQ(0, add(&self->w, "pure 0..255 7"));
+	storm = fork();
+	ASSERT_LE(0, storm);
+	if (!storm) {
+		for (;;)
+			for (c = 1; c < ncpus; c++) {
+				cpu_online_path(path, sizeof(path), c);
+				if (!write_str(path, "0"))
+					write_str(path, "1");
+			}
+	}
+	for (i = 0; i < HOTPLUG_RUNS && _metadata->passed; i++) {
+		if (i) {
+			knhk_dump_close(&self->d);
+			knhk_exec_free(&self->x);
+			knhk_log_free(&self->log);
+			memset(&self->d, 0, sizeof(self->d));
+			memset(&self->x, 0, sizeof(self->x));
+			knhk_log_init(&self->log);
+			close(self->fd);
+			self->fd = open(DEV, O_RDWR | O_CLOEXEC);
+			ASSERT_LE(0, self->fd);
+		}
+		if (run_dumped(_metadata, self, 16, 0, 0, 0))
+			break;
+		expect_complete(_metadata, &self->log, &self->x.digest);
+	}
+	kill(storm, SIGKILL);
+	waitpid(storm, NULL, 0);
+	for (c = 1; c < ncpus; c++) {
+		cpu_online_path(path, sizeof(path), c);
+		write_str(path, "1");
+	}
+	TH_LOG("%d runs while CPUs went offline and online", i);
 }
 
 TEST_HARNESS_MAIN
