@@ -23,7 +23,11 @@
  */
 #include "kselftest_harness.h"
 #include "knhk_mixed.h"
-#include "knhk_dev.h"
+
+/* knhkctl's stream reader and log writer, as knhk_replay includes them. */
+#include "../tools/knhk_log.c"
+#include "../tools/knhk_workload.c"
+#include "../tools/knhk_dev.c"
 
 #define MATRIX_SEED	0x6b6e686b2d6d7478ULL	/* "knhk-mtx" */
 #define MATRIX_TASKS	10000
