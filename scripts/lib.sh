@@ -80,3 +80,32 @@ kcsan_kernel_dir() {
 		sha256sum | cut -c1-16)
 	echo "$KNHK_CACHE/kcsan-kernel-$ver-$key"
 }
+
+# KCSAN reports in a console log, split by whose they are. A report runs
+# from its "BUG: KCSAN:" line to the next "=====" line; it is knhk-sched's
+# if any line of it names knhk (a frame in the module, or a knhk/N worker
+# as the racing task) or it does not end, else the kernel's own (its
+# scheduler and idle code race under KCSAN with no module loaded).
+#   kcsan_reports own <log       the log without the kernel's own reports
+#   kcsan_reports kernel <log    the "BUG: KCSAN" line of each of those
+kcsan_reports() {
+	awk -v want="$1" '
+	function flush() {
+		if (want == "own" && own)
+			printf "%s", buf
+		if (want == "kernel" && !own)
+			print title
+		blk = 0
+	}
+	/BUG: KCSAN:/ { if (blk) flush(); blk = 1; own = 0; buf = ""; title = $0 }
+	blk {
+		buf = buf $0 "\n"
+		if ($0 ~ /knhk/)
+			own = 1
+		if ($0 ~ /======/)
+			flush()
+		next
+	}
+	want == "own" { print }
+	END { if (blk) { own = 1; flush() } }'
+}

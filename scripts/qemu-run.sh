@@ -11,6 +11,8 @@
 #   -m SIZE    guest memory (default 1G)
 #   -t SECS    timeout (default 300); a timeout fails the run
 #   -a ARGS    extra kernel command line
+#   -K         KCSAN reports of the kernel's own (kcsan_reports in lib.sh)
+#              do not fail the run; knhk-sched's do
 #   -v         also copy the console to stdout while it runs
 #
 # PASS needs the marker `KNHK-GUEST-DONE rc=0` and no kernel error report
@@ -70,8 +72,9 @@ bad_lines() {
 
 main() {
 	local initrd='' image='' name='' logf='' smp=4 mem=1G tmo=300 extra='' verbose=0
+	local kcsan_own=0
 	local opt
-	while getopts 'i:k:n:l:s:m:t:a:vh' opt; do
+	while getopts 'i:k:n:l:s:m:t:a:Kvh' opt; do
 		case "$opt" in
 		i) initrd=$OPTARG ;;
 		k) image=$OPTARG ;;
@@ -81,6 +84,7 @@ main() {
 		m) mem=$OPTARG ;;
 		t) tmo=$OPTARG ;;
 		a) extra=$OPTARG ;;
+		K) kcsan_own=1 ;;
 		v) verbose=1 ;;
 		*) usage ;;
 		esac
@@ -117,7 +121,11 @@ main() {
 	secs=$(($(date +%s) - start))
 
 	local why='' bad status=1
-	bad=$(bad_lines "$logf")
+	if [ "$kcsan_own" = 1 ]; then
+		bad=$(bad_lines <(kcsan_reports own <"$logf"))
+	else
+		bad=$(bad_lines "$logf")
+	fi
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		why="timed out after ${tmo}s"
 	elif [ -n "$bad" ]; then
