@@ -82,10 +82,12 @@ kcsan_kernel_dir() {
 }
 
 # KCSAN reports in a console log, split by whose they are. A report runs
-# from its "BUG: KCSAN:" line to the next "=====" line; it is knhk-sched's
-# if any line of it names knhk (a frame in the module, or a knhk/N worker
-# as the racing task) or it does not end, else the kernel's own (its
-# scheduler and idle code race under KCSAN with no module loaded).
+# from its "BUG: KCSAN:" line to the next "=====" line, counting only the
+# kernel's lines ("[ seconds] ..."; a test's output may come between);
+# it is knhk-sched's if any line of it names knhk (a frame in the module,
+# or a knhk/N worker as the racing task) or it does not end, else the
+# kernel's own (its scheduler and idle code race under KCSAN with no
+# module loaded). selftests/knhk_rel.h's rel_kmsg_bad() judges the same.
 #   kcsan_reports own <log       the log without the kernel's own reports
 #   kcsan_reports kernel <log    the "BUG: KCSAN" line of each of those
 kcsan_reports() {
@@ -97,6 +99,7 @@ kcsan_reports() {
 			print title
 		blk = 0
 	}
+	!/^\[ *[0-9]+\.[0-9]+\] / { if (want == "own") print; next }
 	/BUG: KCSAN:/ { if (blk) flush(); blk = 1; own = 0; buf = ""; title = $0 }
 	blk {
 		buf = buf $0 "\n"

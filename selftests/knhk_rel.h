@@ -184,7 +184,9 @@ static inline int rel_wl_run(struct rel_wl *w, const int *plan)
  * Kernel log records since rel_kmsg_open(): count those that look like a
  * kernel error report (the patterns of scripts/qemu-run.sh but "Call
  * Trace:", which every report has beside its own header line, and which
- * allocation failure warnings have alone), printing them.
+ * allocation failure warnings have alone), printing them. A KCSAN report
+ * counts only if it names knhk (kcsan_reports in scripts/lib.sh: the
+ * kernel's own races are not ours), or if it has not ended yet.
  */
 static inline int rel_kmsg_open(void)
 {
@@ -204,7 +206,8 @@ static inline int rel_kmsg_bad(int fd, int *alloc_warnings)
 		"locking correctness validator", "unreferenced object",
 		"general protection fault", "INFO: task", "detected stall",
 	};
-	char rec[8192];
+	char rec[8192], kcsan[256] = "";
+	bool kcsan_own = false;
 	int nbad = 0;
 	size_t i;
 
@@ -221,6 +224,23 @@ static inline int rel_kmsg_bad(int fd, int *alloc_warnings)
 		if (alloc_warnings && (strstr(rec, "vmalloc error") ||
 				       strstr(rec, "allocation failure")))
 			(*alloc_warnings)++;
+		if (strstr(rec, "BUG: KCSAN:")) {
+			snprintf(kcsan, sizeof(kcsan), "%.200s", rec);
+			kcsan[strcspn(kcsan, "\n")] = 0;
+			kcsan_own = false;
+			continue;
+		}
+		if (kcsan[0]) {
+			kcsan_own |= !!strstr(rec, "knhk");
+			if (!strstr(rec, "======"))
+				continue;
+			if (kcsan_own) {
+				printf("# kernel: %s\n", kcsan);
+				nbad++;
+			}
+			kcsan[0] = 0;
+			continue;
+		}
 		for (i = 0; i < ARRAY_SIZE(bad); i++) {
 			if (strstr(rec, bad[i])) {
 				printf("# kernel: %s", rec);
@@ -228,6 +248,10 @@ static inline int rel_kmsg_bad(int fd, int *alloc_warnings)
 				break;
 			}
 		}
+	}
+	if (kcsan[0]) {
+		printf("# kernel: %s\n", kcsan);
+		nbad++;
 	}
 	return nbad;
 }
