@@ -210,40 +210,45 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
 	return true;
 }
 
-/* Append @len bytes to this CPU's buffer; knhk_replay_has_room() said so. */
-static void knhk_replay_copy(struct rchan *chan, const void *data, size_t len)
-{
-	struct rchan_buf *buf = *this_cpu_ptr(chan->buf);
-
-	if (buf->offset + len > chan->subbuf_size &&
-	    WARN_ON_ONCE(relay_switch_subbuf(buf, len) != len))
-		return;
-	memcpy(buf->data + buf->offset, data, len);
-	/* The bytes before the offset that lets a reader see them. */
-	smp_wmb();
-	buf->offset += len;
-}
-
 /**
  * knhk_replay_put() - write an event reserved with knhk_replay_reserve()
  * @inst: the instance
  * @write: what knhk_replay_reserve() said
  * @ev: the event, complete with its sequence number
  * @data: its @ev->len bytes of input data
+ *
+ * The record (event, data, zero padding to 8 bytes) goes whole into one
+ * sub-buffer: a reader that reads only finished sub-buffers then never
+ * reads the one being written. That matters beyond tidiness: relay's
+ * read() of the sub-buffer after one it has just finished, while
+ * relay_switch_subbuf() is between counting the old one produced and
+ * moving to the new one, returns the new one's stale bytes and marks them
+ * consumed. A record split over two sub-buffers sent readers there.
  */
 void knhk_replay_put(struct knhk_instance *inst, bool write,
 		     const struct knhk_event *ev, const void *data)
 {
-	static const u8 zeroes[8];
+	struct rchan *chan = inst->chan;
+	struct rchan_buf *buf;
+	size_t pad, len;
+	u8 *p;
 
 	if (!write)
 		return;
-	knhk_replay_copy(inst->chan, ev, sizeof(*ev));
-	if (!ev->len)
+	buf = *this_cpu_ptr(chan->buf);
+	pad = ALIGN(ev->len, 8) - ev->len;
+	len = sizeof(*ev) + ev->len + pad;
+	if (buf->offset + len > chan->subbuf_size &&
+	    WARN_ON_ONCE(relay_switch_subbuf(buf, len) != len))
 		return;
-	knhk_replay_copy(inst->chan, data, ev->len);
-	if (ev->len % 8)
-		knhk_replay_copy(inst->chan, zeroes, 8 - ev->len % 8);
+	p = buf->data + buf->offset;
+	memcpy(p, ev, sizeof(*ev));
+	if (ev->len)
+		memcpy(p + sizeof(*ev), data, ev->len);
+	memset(p + sizeof(*ev) + ev->len, 0, pad);
+	/* The bytes before the offset that lets a reader see them. */
+	smp_wmb();
+	buf->offset += len;
 }
 
 /**

@@ -78,7 +78,7 @@ struct knhk_version {
  * @replay_subbuf_size: with %KNHK_CONFIG_REPLAY: bytes per sub-buffer of
  *	each CPU's stream, a power of two in
  *	%KNHK_REPLAY_MIN_SUBBUF..%KNHK_REPLAY_MAX_SUBBUF; 0 for
- *	%KNHK_REPLAY_SUBBUF
+ *	%KNHK_REPLAY_SUBBUF. A record never crosses a sub-buffer.
  * @replay_nr_subbufs: sub-buffers per CPU, 2..%KNHK_REPLAY_MAX_SUBBUFS; 0
  *	for %KNHK_REPLAY_NR_SUBBUFS
  *
