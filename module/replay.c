@@ -166,6 +166,12 @@ u64 knhk_replay_dropped(struct knhk_instance *inst, int cpu)
 	return inst->dropped ? READ_ONCE(*per_cpu_ptr(inst->dropped, cpu)) : 0;
 }
 
+/* Bytes of a record with @len bytes of data: event, data, zeroes to 8. */
+static size_t knhk_replay_rec_size(u32 len)
+{
+	return sizeof(struct knhk_event) + ALIGN(len, 8);
+}
+
 /* Whether this CPU's buffer takes @need more bytes without a refused switch. */
 static bool knhk_replay_has_room(struct rchan *chan, size_t need)
 {
@@ -199,8 +205,7 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
 	*write = false;
 	if (!inst->chan)
 		return true;
-	if (knhk_replay_has_room(inst->chan,
-				 sizeof(struct knhk_event) + ALIGN(len, 8))) {
+	if (knhk_replay_has_room(inst->chan, knhk_replay_rec_size(len))) {
 		*write = true;
 		return true;
 	}
@@ -230,14 +235,12 @@ void knhk_replay_put(struct knhk_instance *inst, bool write,
 {
 	struct rchan *chan = inst->chan;
 	struct rchan_buf *buf;
-	size_t pad, len;
+	size_t len = knhk_replay_rec_size(ev->len);
 	u8 *p;
 
 	if (!write)
 		return;
 	buf = *this_cpu_ptr(chan->buf);
-	pad = ALIGN(ev->len, 8) - ev->len;
-	len = sizeof(*ev) + ev->len + pad;
 	if (buf->offset + len > chan->subbuf_size &&
 	    WARN_ON_ONCE(relay_switch_subbuf(buf, len) != len))
 		return;
@@ -245,7 +248,7 @@ void knhk_replay_put(struct knhk_instance *inst, bool write,
 	memcpy(p, ev, sizeof(*ev));
 	if (ev->len)
 		memcpy(p + sizeof(*ev), data, ev->len);
-	memset(p + sizeof(*ev) + ev->len, 0, pad);
+	memset(p + sizeof(*ev) + ev->len, 0, len - sizeof(*ev) - ev->len);
 	/* The bytes before the offset that lets a reader see them. */
 	smp_wmb();
 	buf->offset += len;
