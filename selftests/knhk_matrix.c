@@ -55,11 +55,7 @@ static int matrix_save_log(struct knhk_dump *d, const struct knhk_config *cfg,
 	ret = knhk_dump_stop(d, err);
 	if (ret)
 		return ret;
-	knhk_log_header_init(&hdr, cfg);
-	hdr.flags |= KNHK_LOG_F_DIGEST;
-	hdr.digest = dg->digest;
-	hdr.checksum = dg->checksum;
-	hdr.kernel_events = dg->events;
+	knhk_log_header_init(&hdr, cfg, dg);
 	ret = knhk_dump_log(d, &hdr, &log, err);
 	if (!ret && (log.hdr.flags & KNHK_LOG_F_STREAM_ERROR))
 		ret = KNHK_DEV_FAIL;

@@ -139,11 +139,7 @@ static int run_dumped(struct __test_metadata *_metadata, struct _test_data_repla
 	EXPECT_EQ(0, ret) TH_LOG("run: %s", self->x.err);
 	if (ret)
 		return ret;
-	knhk_log_header_init(&h, &self->x.cfg);
-	h.flags |= KNHK_LOG_F_DIGEST;
-	h.digest = self->x.digest.digest;
-	h.checksum = self->x.digest.checksum;
-	h.kernel_events = self->x.digest.events;
+	knhk_log_header_init(&h, &self->x.cfg, &self->x.digest);
 	ret = knhk_dump_log(&self->d, &h, &self->log, err);
 	EXPECT_EQ(0, ret) TH_LOG("merge: %s", err);
 	return ret;
@@ -374,11 +370,7 @@ TEST_F_TIMEOUT(replay, replay_gives_exact_match, TIMEOUT)
 	x2.cfg = self->x.cfg;
 	x2.dump = &d2;
 	ASSERT_EQ(0, knhk_exec_run(&x2, &w2)) TH_LOG("%s", x2.err);
-	knhk_log_header_init(&h, &x2.cfg);
-	h.flags |= KNHK_LOG_F_DIGEST;
-	h.digest = x2.digest.digest;
-	h.checksum = x2.digest.checksum;
-	h.kernel_events = x2.digest.events;
+	knhk_log_header_init(&h, &x2.cfg, &x2.digest);
 	ASSERT_EQ(0, knhk_dump_log(&d2, &h, &log2, err));
 	EXPECT_EQ(self->x.digest.digest, x2.digest.digest);
 	knhk_log_diff(&file, &log2, &diff);
@@ -414,7 +406,7 @@ TEST_F_TIMEOUT(replay, other_lanes_minor_difference, TIMEOUT)
 	x2.cfg.cq_size = 16 * 256;
 	x2.dump = &d2;
 	ASSERT_EQ(0, knhk_exec_run(&x2, &self->w)) TH_LOG("%s", x2.err);
-	knhk_log_header_init(&h, &x2.cfg);
+	knhk_log_header_init(&h, &x2.cfg, NULL);
 	ASSERT_EQ(0, knhk_dump_log(&d2, &h, &log2, err));
 	knhk_log_diff(&self->log, &log2, &diff);
 	EXPECT_EQ(KNHK_MINOR_DIFFERENCE, diff.grade) TH_LOG("%s: %s",

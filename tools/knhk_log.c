@@ -271,8 +271,15 @@ static size_t order_check(const struct knhk_rec *recs, size_t n,
 	return n;
 }
 
+/**
+ * knhk_log_header_init() - the header of a log of an instance
+ * @h: the header to fill
+ * @cfg: the instance's configuration
+ * @dg: %KNHK_IOC_DIGEST after its workload, or NULL if there is none
+ */
 void knhk_log_header_init(struct knhk_log_header *h,
-			  const struct knhk_config *cfg)
+			  const struct knhk_config *cfg,
+			  const struct knhk_digest *dg)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, KNHK_LOG_MAGIC, sizeof(h->magic));
@@ -285,6 +292,12 @@ void knhk_log_header_init(struct knhk_log_header *h,
 	h->config_flags = cfg->flags;
 	h->subbuf_size = cfg->replay_subbuf_size;
 	h->nr_subbufs = cfg->replay_nr_subbufs;
+	if (!dg)
+		return;
+	h->flags |= KNHK_LOG_F_DIGEST;
+	h->digest = dg->digest;
+	h->checksum = dg->checksum;
+	h->kernel_events = dg->events;
 }
 
 /**

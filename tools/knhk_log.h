@@ -224,6 +224,7 @@ const char *knhk_ev_name(uint32_t type);
 const char *knhk_status_name(uint32_t status);
 void knhk_ev_describe(const struct knhk_event *ev, char *buf, size_t len);
 void knhk_log_header_init(struct knhk_log_header *h,
-			  const struct knhk_config *cfg);
+			  const struct knhk_config *cfg,
+			  const struct knhk_digest *dg);
 
 #endif /* KNHK_LOG_H */

@@ -411,11 +411,7 @@ static void run_workload(int fd, const struct knhk_workload *w, const struct run
 	qsort(x->comp, x->ncomp, sizeof(*x->comp), cmp_completion);
 	if (!o->dump)
 		return;
-	knhk_log_header_init(&hdr, &x->cfg);
-	hdr.flags |= KNHK_LOG_F_DIGEST;
-	hdr.digest = x->digest.digest;
-	hdr.checksum = x->digest.checksum;
-	hdr.kernel_events = x->digest.events;
+	knhk_log_header_init(&hdr, &x->cfg, &x->digest);
 	if (knhk_dump_log(d, &hdr, log, err))
 		die(EXIT_FAIL, "%s", err);
 	if (*err)

@@ -249,7 +249,7 @@ static void model_log(struct model *m, struct knhk_log *log, uint32_t ring)
 		recs[i].ev = &m->rec[i].ev;
 		recs[i].data = m->rec[i].data;
 	}
-	knhk_log_header_init(&h, &cfg);
+	knhk_log_header_init(&h, &cfg, NULL);
 	knhk_log_build(log, &h, recs, m->n);
 	knhk_log_digest(log, &sum);
 	log->hdr.flags |= KNHK_LOG_F_DIGEST;
