@@ -87,6 +87,10 @@ static int dump_scan(struct knhk_dump *d, bool now_all)
 		s->fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (s->fd < 0) {
 			e = -errno;
+			s->fd = -1;
+			/* The instance is still starting; the module says so. */
+			if (e == -EAGAIN && !now_all)
+				continue;
 			return e;
 		}
 	}
