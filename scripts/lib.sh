@@ -83,11 +83,13 @@ kcsan_kernel_dir() {
 
 # KCSAN reports in a console log, split by whose they are. A report runs
 # from its "BUG: KCSAN:" line to the next "=====" line, counting only the
-# kernel's lines ("[ seconds] ..."; a test's output may come between);
-# it is knhk-sched's if any line of it names knhk (a frame in the module,
-# or a knhk/N worker as the racing task) or it does not end, else the
-# kernel's own (its scheduler and idle code race under KCSAN with no
-# module loaded). selftests/knhk_rel.h's rel_kmsg_bad() judges the same.
+# kernel's lines ("[ seconds] ..."; a test's output may come between).
+# It is knhk-sched's if its title or a frame of one of its access stacks
+# names knhk, or if it does not end; frames below an interrupt entry
+# (asm_...) are the interrupted code's, not the racing access's. Else it
+# is the kernel's own: its scheduler and tick code race under KCSAN with
+# no module loaded, also in a timer interrupt that lands in our code.
+# selftests/knhk_rel.h's rel_kmsg_bad() judges the same.
 #   kcsan_reports own <log       the log without the kernel's own reports
 #   kcsan_reports kernel <log    the "BUG: KCSAN" line of each of those
 kcsan_reports() {
@@ -100,10 +102,18 @@ kcsan_reports() {
 		blk = 0
 	}
 	!/^\[ *[0-9]+\.[0-9]+\] / { if (want == "own") print; next }
-	/BUG: KCSAN:/ { if (blk) flush(); blk = 1; own = 0; buf = ""; title = $0 }
+	/BUG: KCSAN:/ {
+		if (blk)
+			flush()
+		blk = 1; buf = ""; title = $0; own = /knhk/; cut = 1
+	}
 	blk {
 		buf = buf $0 "\n"
-		if ($0 ~ /knhk/)
+		if ($0 ~ / on cpu [0-9]+:$/)
+			cut = 0		# an access stack starts
+		else if ($0 ~ / asm_|Reported by Kernel Concurrency Sanitizer/)
+			cut = 1
+		else if (!cut && $0 ~ /knhk/)
 			own = 1
 		if ($0 ~ /======/)
 			flush()

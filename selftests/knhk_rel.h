@@ -185,8 +185,9 @@ static inline int rel_wl_run(struct rel_wl *w, const int *plan)
  * kernel error report (the patterns of scripts/qemu-run.sh but "Call
  * Trace:", which every report has beside its own header line, and which
  * allocation failure warnings have alone), printing them. A KCSAN report
- * counts only if it names knhk (kcsan_reports in scripts/lib.sh: the
- * kernel's own races are not ours), or if it has not ended yet.
+ * counts only if its title or an access stack above any interrupt entry
+ * names knhk, or if it has not ended yet (kcsan_reports in
+ * scripts/lib.sh: the kernel's own races are not ours).
  */
 static inline int rel_kmsg_open(void)
 {
@@ -207,7 +208,7 @@ static inline int rel_kmsg_bad(int fd, int *alloc_warnings)
 		"general protection fault", "INFO: task", "detected stall",
 	};
 	char rec[8192], kcsan[256] = "";
-	bool kcsan_own = false;
+	bool kcsan_own = false, cut = true;
 	int nbad = 0;
 	size_t i;
 
@@ -227,11 +228,21 @@ static inline int rel_kmsg_bad(int fd, int *alloc_warnings)
 		if (strstr(rec, "BUG: KCSAN:")) {
 			snprintf(kcsan, sizeof(kcsan), "%.200s", rec);
 			kcsan[strcspn(kcsan, "\n")] = 0;
-			kcsan_own = false;
+			kcsan_own = !!strstr(rec, "knhk");
+			cut = true;
 			continue;
 		}
 		if (kcsan[0]) {
-			kcsan_own |= !!strstr(rec, "knhk");
+			size_t len = strcspn(rec, "\n");
+
+			/* An access stack starts; an interrupt entry ends it. */
+			if (len && rec[len - 1] == ':' && strstr(rec, " on cpu "))
+				cut = false;
+			else if (strstr(rec, " asm_") ||
+				 strstr(rec, "Reported by Kernel Concurrency"))
+				cut = true;
+			else if (!cut && strstr(rec, "knhk"))
+				kcsan_own = true;
 			if (!strstr(rec, "======"))
 				continue;
 			if (kcsan_own) {
