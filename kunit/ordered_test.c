@@ -75,7 +75,7 @@ static void ordered_watermark(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, knhk_ordered_pop(inst, false, 4, &it));
 	KUNIT_EXPECT_EQ(test, it.ts, 4);
 	KUNIT_EXPECT_FALSE(test, knhk_ordered_pop(inst, false, 4, &it));
-	KUNIT_EXPECT_EQ(test, inst->heap.nr, 1);
+	KUNIT_EXPECT_EQ(test, inst->heap_nr, 1);
 	knhk_ordered_free(inst);
 }
 
@@ -94,7 +94,42 @@ static void ordered_random_total_order(struct kunit *test)
 		KUNIT_ASSERT_TRUE(test, knhk_ordered_less(&prev, &it));
 		prev = it;
 	}
-	KUNIT_EXPECT_EQ(test, inst->heap.nr, 0);
+	KUNIT_EXPECT_EQ(test, inst->heap_nr, 0);
+	knhk_ordered_free(inst);
+}
+
+/*
+ * Pushes and pops interleaved at random: every pop gives the least item
+ * still queued, found by a scan of a plain copy of the queue.
+ */
+static void ordered_interleaved_against_scan(struct kunit *test)
+{
+	struct knhk_instance *inst = heap_instance(test, 64);
+	struct knhk_ordered_item *ref, it;
+	unsigned int i, j, min, nr = 0;
+
+	ref = kunit_kcalloc(test, 64, sizeof(*ref), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ref);
+	for (i = 0; i < 4096; i++) {
+		if (nr < 64 && (!nr || get_random_u32() % 3)) {
+			ref[nr] = (struct knhk_ordered_item) {
+				.ts = get_random_u32() % 8,
+				.seq = inst->ordered_seq,
+				.lane = get_random_u32() % 2,
+				.task.task_id = i,
+			};
+			push(inst, ref[nr].ts, i, ref[nr].lane);
+			nr++;
+			continue;
+		}
+		for (min = 0, j = 1; j < nr; j++)
+			if (knhk_ordered_less(&ref[j], &ref[min]))
+				min = j;
+		KUNIT_ASSERT_TRUE(test, knhk_ordered_pop(inst, true, 0, &it));
+		KUNIT_ASSERT_EQ(test, it.task.task_id, ref[min].task.task_id);
+		ref[min] = ref[--nr];
+	}
+	KUNIT_EXPECT_EQ(test, inst->heap_nr, nr);
 	knhk_ordered_free(inst);
 }
 
@@ -103,6 +138,7 @@ static struct kunit_case knhk_ordered_cases[] = {
 	KUNIT_CASE(ordered_tie_breaks),
 	KUNIT_CASE(ordered_watermark),
 	KUNIT_CASE(ordered_random_total_order),
+	KUNIT_CASE(ordered_interleaved_against_scan),
 	{}
 };
 

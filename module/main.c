@@ -343,7 +343,6 @@ static const struct file_operations knhk_fops = {
 	.poll		= knhk_poll,
 	.unlocked_ioctl	= knhk_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice knhk_misc = {
@@ -383,3 +382,4 @@ module_exit(knhk_exit);
 
 MODULE_DESCRIPTION("Deterministic multi-CPU task scheduler with a replay log");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KNHK_VERSION);

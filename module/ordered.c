@@ -6,15 +6,22 @@
  * order), the seed's "(timestamp, core_id)" order made strict. A release
  * (instance.c) pops them in that order.
  */
-#include <linux/min_heap.h>
 #include <linux/slab.h>
 
 #include <knhk/sched.h>
 
-static bool knhk_ordered_less(const void *lhs, const void *rhs)
+/*
+ * The heap is our own, not <linux/min_heap.h>: that API changed shape
+ * twice since 6.1 (type-safe heaps and callbacks with an argument in 6.9,
+ * push and pop out of line behind CONFIG_MIN_HEAP from 6.14, which a
+ * kernel may leave off), and every comparison went through a function
+ * pointer, a retpoline on Debian's kernels. A sift-up and a sift-down on an
+ * array of one known type are a few lines, read the same on every kernel,
+ * and compare inline.
+ */
+static bool knhk_ordered_less(const struct knhk_ordered_item *a,
+			      const struct knhk_ordered_item *b)
 {
-	const struct knhk_ordered_item *a = lhs, *b = rhs;
-
 	if (a->ts != b->ts)
 		return a->ts < b->ts;
 	if (a->lane != b->lane)
@@ -22,16 +29,35 @@ static bool knhk_ordered_less(const void *lhs, const void *rhs)
 	return a->seq < b->seq;
 }
 
-static void knhk_ordered_swap(void *lhs, void *rhs)
+/* Move heap[i] up to where its parent is not greater. */
+static void knhk_heap_sift_up(struct knhk_ordered_item *heap, u32 i)
 {
-	swap(*(struct knhk_ordered_item *)lhs, *(struct knhk_ordered_item *)rhs);
+	while (i) {
+		u32 parent = (i - 1) / 2;
+
+		if (!knhk_ordered_less(&heap[i], &heap[parent]))
+			break;
+		swap(heap[i], heap[parent]);
+		i = parent;
+	}
 }
 
-static const struct min_heap_callbacks knhk_ordered_cb = {
-	.elem_size	= sizeof(struct knhk_ordered_item),
-	.less		= knhk_ordered_less,
-	.swp		= knhk_ordered_swap,
-};
+/* Move heap[i] down to where no child is smaller; the heap holds @nr. */
+static void knhk_heap_sift_down(struct knhk_ordered_item *heap, u32 nr, u32 i)
+{
+	for (;;) {
+		u32 l = 2 * i + 1, min = i;
+
+		if (l < nr && knhk_ordered_less(&heap[l], &heap[min]))
+			min = l;
+		if (l + 1 < nr && knhk_ordered_less(&heap[l + 1], &heap[min]))
+			min = l + 1;
+		if (min == i)
+			break;
+		swap(heap[i], heap[min]);
+		i = min;
+	}
+}
 
 /**
  * knhk_ordered_alloc() - allocate the heap of an instance being started
@@ -41,13 +67,11 @@ static const struct min_heap_callbacks knhk_ordered_cb = {
  */
 int knhk_ordered_alloc(struct knhk_instance *inst)
 {
-	inst->heap.data = kvmalloc_array(inst->ring_size,
-					 sizeof(struct knhk_ordered_item),
-					 GFP_KERNEL_ACCOUNT);
-	if (!inst->heap.data)
+	inst->heap = kvmalloc_array(inst->ring_size, sizeof(*inst->heap),
+				    GFP_KERNEL_ACCOUNT);
+	if (!inst->heap)
 		return -ENOMEM;
-	inst->heap.nr = 0;
-	inst->heap.size = inst->ring_size;
+	inst->heap_nr = 0;
 	return 0;
 }
 
@@ -57,8 +81,8 @@ int knhk_ordered_alloc(struct knhk_instance *inst)
  */
 void knhk_ordered_free(struct knhk_instance *inst)
 {
-	kvfree(inst->heap.data);
-	inst->heap.data = NULL;
+	kvfree(inst->heap);
+	inst->heap = NULL;
 }
 
 /**
@@ -75,7 +99,7 @@ u32 knhk_ordered_room(struct knhk_instance *inst)
 	if (!inst->started)
 		return inst->ring_size;
 	ord = knhk_ordered_lane(inst);
-	return inst->ring_size - inst->heap.nr -
+	return inst->ring_size - inst->heap_nr -
 	       knhk_ring_pending(&ord->ring, KNHK_STAGE_SUBMIT);
 }
 
@@ -88,14 +112,13 @@ u32 knhk_ordered_room(struct knhk_instance *inst)
 void knhk_ordered_push(struct knhk_instance *inst,
 		       const struct knhk_batch_entry *e, u32 lane)
 {
-	struct knhk_ordered_item item = {
-		.ts	= e->ts,
-		.seq	= inst->ordered_seq++,
-		.lane	= lane,
-		.task	= e->task,
-	};
+	struct knhk_ordered_item *item = &inst->heap[inst->heap_nr];
 
-	min_heap_push(&inst->heap, &item, &knhk_ordered_cb);
+	item->ts = e->ts;
+	item->seq = inst->ordered_seq++;
+	item->lane = lane;
+	item->task = e->task;
+	knhk_heap_sift_up(inst->heap, inst->heap_nr++);
 }
 
 /**
@@ -110,11 +133,12 @@ void knhk_ordered_push(struct knhk_instance *inst,
 bool knhk_ordered_pop(struct knhk_instance *inst, bool all, u64 watermark,
 		      struct knhk_ordered_item *item)
 {
-	const struct knhk_ordered_item *top = inst->heap.data;
+	struct knhk_ordered_item *heap = inst->heap;
 
-	if (!inst->heap.nr || (!all && top->ts > watermark))
+	if (!inst->heap_nr || (!all && heap[0].ts > watermark))
 		return false;
-	*item = *top;
-	min_heap_pop(&inst->heap, &knhk_ordered_cb);
+	*item = heap[0];
+	heap[0] = heap[--inst->heap_nr];
+	knhk_heap_sift_down(heap, inst->heap_nr, 0);
 	return true;
 }

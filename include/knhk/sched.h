@@ -9,7 +9,6 @@
 #include <linux/cache.h>
 #include <linux/jump_label.h>
 #include <linux/list.h>
-#include <linux/min_heap.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/types.h>
@@ -130,8 +129,9 @@ struct knhk_batch_entry {
  * @submit_chain: the submit path's events
  * @guards: the guard table: set guard ids
  * @shared: shared state, used by ordered tasks only
- * @heap: ordered tasks waiting for release, a min-heap of
- *	struct knhk_ordered_item by (timestamp, lane, seq)
+ * @heap: ordered tasks waiting for release, a binary min-heap by
+ *	(timestamp, lane, seq) of @heap_nr items (ordered.c)
+ * @heap_nr: items in @heap
  * @ordered_seq: ordered tasks accepted
  * @batch: room to validate one submission in
  * @nr_submitted: tasks accepted (under @lock)
@@ -165,7 +165,8 @@ struct knhk_instance {
 	struct knhk_chain submit_chain;
 	DECLARE_BITMAP(guards, KNHK_GUARD_IDS);
 	u64 shared[KNHK_SHARED_SLOTS];
-	struct min_heap heap;
+	struct knhk_ordered_item *heap;
+	u32 heap_nr;
 	u64 ordered_seq;
 	struct knhk_batch_entry *batch;
 	u64 nr_submitted;
