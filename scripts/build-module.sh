@@ -24,7 +24,7 @@ stage_sources() {
 	fi
 	rm -rf "$out"
 	mkdir -p "$out"
-	rsync -a "$KNHK_TOP/Kbuild" "$out/"
+	rsync -a "$KNHK_TOP/Kbuild" "$KNHK_TOP/dkms.conf" "$out/"
 	for d in module include kunit; do
 		[ -d "$KNHK_TOP/$d" ] && rsync -a "$KNHK_TOP/$d" "$out/"
 	done
