@@ -8,6 +8,8 @@
 #           here. Out-of-tree builds write objects beside the sources, so each
 #           kernel gets its own copy.
 # Environment: SPARSE=1 adds C=1 (sparse on every file compiled).
+#   KNHK_CHROOT=DIR builds inside that chroot (scripts/kernels.sh's trixie
+#   one), KDIR being a path inside it; OUTDIR must then be under $KNHK_OUT.
 #
 # Fails if the build fails or build.log has any compiler, modpost or sparse
 # finding. Prints one summary line on success, the findings on failure.
@@ -38,9 +40,9 @@ findings() {
 
 main() {
 	[ "$#" -ge 2 ] || die "usage: $0 KDIR OUTDIR [make args...]"
-	local kdir=$1 out=$2 start kver mods
+	local kdir=$1 out=$2 start kver mods root=${KNHK_CHROOT:-}
 	shift 2
-	[ -f "$kdir/Makefile" ] || die "$kdir is not a kernel build tree"
+	[ -f "$root$kdir/Makefile" ] || die "$root$kdir is not a kernel build tree"
 	local -a args=(W=1)
 	[ "${SPARSE:-0}" = 1 ] && args+=(C=1)
 
@@ -48,10 +50,12 @@ main() {
 	stage_sources "$out"
 	out=$(cd "$out" && pwd)
 	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
-		"$kdir/include/generated/utsrelease.h" 2>/dev/null) || kver="?"
+		"$root$kdir/include/generated/utsrelease.h" 2>/dev/null) || kver="?"
 
-	if ! make -C "$kdir" M="$out" "${args[@]}" -j"$(nproc)" "$@" modules \
-		>"$out/build.log" 2>&1; then
+	local -a mk=(make -C "$kdir" M="$out" "${args[@]}" -j"$(nproc)" "$@" modules)
+	[ -z "$root" ] || mk=(knhk_chroot "$root" make -C "$kdir" M="$(chroot_path "$out")" \
+		"${args[@]}" -j"$(nproc)" "$@" modules)
+	if ! "${mk[@]}" >"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
 		die "module build for $kver failed (log: $out/build.log)"
 	fi

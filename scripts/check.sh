@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Everything `make check` runs, stage by stage:
-#   a deps      b stock build (W=1 C=1)   c checkpatch   d debug kernel + build
-#   e selftests and tools   f KUnit (debug kernel)
-#   g selftests under QEMU (stock kernel, debug kernel + kmemleak)   h dkms
+#   a deps and kernels (scripts/kernels.sh: 6.1, 6.12, newest trixie-backports)
+#   b the module built for each kernel (W=1 C=1)   c checkpatch
+#   d debug kernel + build   e selftests and tools   f KUnit (debug kernel)
+#   g selftests under QEMU (every kernel, debug kernel + kmemleak)
+#   h DKMS on every kernel: install, load, remove, the kernel's postinst hook
 #   i the digests of the determinism selftests equal at -smp 1, 2 and 4
 #   j a replay log dumped at -smp 2, replayed and compared at -smp 4
 #   k the determinism matrix: one digest over VM sizes, kernels, timing
@@ -17,10 +19,13 @@
 # because what it needs failed counts as one failed case. Each stage prints
 # its wall time; details go to log files under out/. The last line is
 # `N passed, N failed` (`, N skipped` added when tests skipped) over every
-# test case of every suite; the exit status is non-zero on any failure.
+# test case of every suite, after a table of the kernels (scripts/
+# check-kernels.sh); the exit status is non-zero on any failure.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/check-kernels.sh
+. "$(dirname "$0")/check-kernels.sh"
 
 CHECK=$KNHK_OUT/check
 LOGS=$KNHK_OUT/logs
@@ -76,22 +81,11 @@ run_stage() {
 # --- a. dependencies ----------------------------------------------------
 
 stage_deps() {
+	local start
+	start=$(date +%s)
 	if "$SCRIPTS/deps.sh"; then case_ok; else case_fail "deps.sh"; fi
-}
-
-# --- b. stock kernel build ----------------------------------------------
-
-stage_stock_build() {
-	STOCK_KVER=$(stock_kver) || { case_fail "no stock kernel with headers installed"; return 0; }
-	if SPARSE=1 "$SCRIPTS/build-module.sh" "/lib/modules/$STOCK_KVER/build" \
-		"$CHECK/stock" | sed 's/^/   /'; then
-		case_ok
-	else
-		# A build with only warnings still left a module: later stages
-		# test it (build-module.sh wipes the directory first, so nothing
-		# stale is left when compiling failed).
-		case_fail "build for $STOCK_KVER (W=1 C=1)"
-	fi
+	echo "   packages ready in $(($(date +%s) - start))s"
+	stage_kernels
 }
 
 # --- c. checkpatch ------------------------------------------------------
@@ -525,11 +519,18 @@ stage_selftests() {
 	if [ ! -d "$CHECK/selftests" ]; then
 		echo "   no selftest binaries (stage e failed): load/unload only"
 	fi
+	local f0=$FAILED p0=$PASSED
 	if [ -n "$STOCK_KVER" ] || STOCK_KVER=$(stock_kver); then
 		selftest_lane stock "/boot/vmlinuz-$STOCK_KVER" "$CHECK/stock" "$STOCK_TIMEOUT" 0
 	else
 		case_fail "selftests-stock: no stock kernel"
 	fi
+	if [ "$FAILED" = "$f0" ] && [ "$PASSED" -gt "$p0" ]; then
+		kt_set 6.1 selftests ok
+	else
+		kt_set 6.1 selftests FAIL
+	fi
+	kernel_selftests
 	if have_debug_tree; then
 		selftest_lane debug "$DEBUG_TREE/arch/x86/boot/bzImage" "$CHECK/debug" \
 			"$DEBUG_TIMEOUT" 1
@@ -556,6 +557,12 @@ stage_vm_sizes() {
 		logs+=("$LOGS/determinism-smp$smp.log")
 	done
 	logs+=("$LOGS/selftests-stock.log" "$LOGS/selftests-debug.log")
+	local line
+	load_kernels || true
+	for line in "${KERNELS[@]}"; do
+		kernel_fields "$line"
+		[ "$K_LABEL" = 6.1 ] || logs+=("$LOGS/selftests-$K_LABEL.log")
+	done
 	local labels
 	# The matrix digest (stage g runs knhk_matrix too) is stage k's.
 	labels=$(grep -ah '^# KNHK-DIGEST ' "${logs[@]}" 2>/dev/null | awk '$3 != "matrix" {print $3}' | sort -u)
@@ -660,40 +667,15 @@ stage_xvm() {
 		head -8 | sed 's/^/   | /'
 }
 
-# --- h. dkms ------------------------------------------------------------
-
-# dkms build in a private tree: the system's /usr/src and /var/lib/dkms
-# stay untouched. sign_file points nowhere so dkms does not create a
-# signing key in /var/lib/dkms.
-stage_dkms() {
-	local top=$CHECK/dkms ver log=$LOGS/dkms.log kver
-	kver=${STOCK_KVER:-$(stock_kver)} || { case_fail "dkms: no stock kernel"; return 0; }
-	ver=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$KNHK_TOP/dkms.conf")
-	rm -rf "$top"
-	mkdir -p "$top/src/knhk-sched-$ver" "$top/dkms" "$top/install" "$LOGS"
-	rsync -a "$KNHK_TOP/dkms.conf" "$KNHK_TOP/Kbuild" "$KNHK_TOP/module" \
-		"$KNHK_TOP/include" "$KNHK_TOP/kunit" "$top/src/knhk-sched-$ver/"
-	local -a trees=(--sourcetree "$top/src" --dkmstree "$top/dkms" --installtree "$top/install")
-	if sign_file=/nonexistent dkms add -m knhk-sched -v "$ver" "${trees[@]}" >"$log" 2>&1 &&
-		sign_file=/nonexistent dkms build -m knhk-sched -v "$ver" -k "$kver" \
-			"${trees[@]}" >>"$log" 2>&1 &&
-		[ -f "$top/dkms/knhk-sched/$ver/$kver/x86_64/module/knhk_sched.ko" ]; then
-		case_ok
-		echo "   dkms build knhk-sched/$ver for $kver: ok"
-	else
-		tail -n 30 "$log" | sed 's/^/      /'
-		find "$top/dkms" -name make.log -exec tail -n 30 {} \; 2>/dev/null | sed 's/^/      /'
-		case_fail "dkms build for $kver (log: $log)"
-	fi
-}
-
 # --- k. the determinism matrix ------------------------------------------
 
 # selftests/knhk_matrix prints "# KNHK-DIGEST matrix <digest> events=<n>".
-# Run it in VMs of 1, 2, 4 and 8 CPUs on the stock kernel and at 4 on the
-# debug kernel, with the module's perturb and steal parameters on and off
-# and with a CPU hotplug storm; require one digest over all rows. A row is
-# "smp kernel perturb hotplug steal"; each (kernel, smp) pair is one guest
+# Run it in VMs of 1, 2, 4 and 8 CPUs on the stock 6.1 kernel, at 2 and 4 on
+# each other kernel of scripts/kernels.sh and at 4 on the debug kernel, with
+# the module's perturb and steal parameters on and off and with a CPU
+# hotplug storm; require one digest over all rows: the kernel column. A row
+# is "smp kernel perturb hotplug steal", the kernel a label of
+# scripts/kernels.sh or "debug"; each (kernel, smp) pair is one guest
 # that runs its rows one after the other, setting the parameters through
 # sysfs. Every run streams its replay log (KNHK_MATRIX_LOG), which must
 # verify and equal the reference log, the first row's: that guest runs
@@ -704,7 +686,7 @@ stage_dkms() {
 # storm row, default 8), KNHK_MATRIX_FULL=1 (every combination, not a
 # selection), KNHK_MATRIX_TIMEOUT (seconds per guest).
 matrix_rows() {
-	local smp p h s
+	local smp p h s line
 	if [ "${KNHK_MATRIX_FULL:-0}" = 1 ]; then
 		for smp in 1 2 4 8 debug4; do
 			for p in 0 1; do for h in 0 1; do for s in 0 1; do
@@ -712,17 +694,21 @@ matrix_rows() {
 				if [ "$smp" = debug4 ]; then
 					echo "4 debug $p $h $s"
 				else
-					echo "$smp stock $p $h $s"
+					echo "$smp 6.1 $p $h $s"
 				fi
 			done; done; done
 		done
-		return 0
+	else
+		printf '%s\n' "1 6.1 0 0 0" "1 6.1 1 0 0" "1 6.1 0 0 1" \
+			"2 6.1 0 0 0" "2 6.1 1 0 0" "2 6.1 0 1 0" "2 6.1 0 0 1" \
+			"2 6.1 1 1 1" "4 6.1 0 0 0" "4 6.1 1 0 0" "4 6.1 0 1 0" \
+			"4 6.1 0 0 1" "4 6.1 1 1 1" "8 6.1 0 0 0" "8 6.1 1 1 1" \
+			"4 debug 0 0 0" "4 debug 1 1 1"
 	fi
-	printf '%s\n' "1 stock 0 0 0" "1 stock 1 0 0" "1 stock 0 0 1" \
-		"2 stock 0 0 0" "2 stock 1 0 0" "2 stock 0 1 0" "2 stock 0 0 1" \
-		"2 stock 1 1 1" "4 stock 0 0 0" "4 stock 1 0 0" "4 stock 0 1 0" \
-		"4 stock 0 0 1" "4 stock 1 1 1" "8 stock 0 0 0" "8 stock 1 1 1" \
-		"4 debug 0 0 0" "4 debug 1 1 1"
+	for line in "${KERNELS[@]}"; do
+		kernel_fields "$line"
+		[ "$K_LABEL" = 6.1 ] || printf '%s\n' "4 $K_LABEL 0 0 0" "2 $K_LABEL 1 1 1"
+	done
 }
 
 # A guest running rows "perturb hotplug steal" given on stdin. Each prints
@@ -839,6 +825,7 @@ EOF2
 stage_matrix() {
 	local rows groups g smp kernel image mods tmo dir log line refrow ref
 	local -a table=()
+	load_kernels || true
 	rows=$(matrix_rows)
 	# The first row is the reference: its guest runs first, and the
 	# replay log of its run is carried into the others to diff against.
@@ -848,25 +835,20 @@ stage_matrix() {
 	groups=$(awk '{print $2 "-" $1}' <<<"$rows" | sort -u |
 		awk -v r="$(awk '{print $2 "-" $1}' <<<"$refrow")" '$0 == r {print; next}
 			{rest = rest $0 "\n"} END {printf "%s", rest}')
-	if [ -z "$STOCK_KVER" ] && ! STOCK_KVER=$(stock_kver); then
-		case_fail "matrix: no stock kernel"
-		return 0
-	fi
 	if [ ! -x "$CHECK/selftests/knhk_matrix" ] || [ ! -x "$CHECK/tools/knhkctl" ]; then
 		case_fail "matrix: no knhk_matrix or knhkctl binary (stage e)"
 		return 0
 	fi
 	for g in $groups; do
 		kernel=${g%-*} smp=${g#*-}
-		if [ "$kernel" = stock ]; then
-			image=/boot/vmlinuz-$STOCK_KVER mods=$CHECK/stock
-			tmo=${KNHK_MATRIX_TIMEOUT:-$STOCK_TIMEOUT}
-		elif have_debug_tree; then
-			image=$DEBUG_TREE/arch/x86/boot/bzImage mods=$CHECK/debug
-			tmo=${KNHK_MATRIX_TIMEOUT:-$DEBUG_TIMEOUT}
-		else
-			case_fail "matrix: no debug kernel (stage d)"
+		if ! image=$(kernel_image "$kernel"); then
+			case_fail "matrix: no $kernel kernel (stages a, d)"
 			continue
+		fi
+		if [ "$kernel" = debug ]; then
+			mods=$CHECK/debug tmo=${KNHK_MATRIX_TIMEOUT:-$DEBUG_TIMEOUT}
+		else
+			mods=$(kernel_mods "$kernel") tmo=${KNHK_MATRIX_TIMEOUT:-$STOCK_TIMEOUT}
 		fi
 		if [ ! -f "$mods/knhk_sched.ko" ]; then
 			case_fail "matrix: no knhk_sched.ko for the $kernel kernel"
@@ -919,6 +901,16 @@ stage_matrix() {
 		echo "   rows that differ:"
 		printf '%s\n' "${table[@]}" | awk -v w="$want" '$6 " " $7 != w {print "   | " $0}'
 	fi
+	# The kernel column: each kernel's digest, for the kernel table.
+	for line in "${KERNELS[@]}"; do
+		kernel_fields "$line"
+		want=$(printf '%s\n' "${table[@]}" | awk -v k="$K_LABEL" '$2 == k {print $6}' | sort -u)
+		case "$want" in
+		"") kt_set "$K_LABEL" digest none ;;
+		*$'\n'*) kt_set "$K_LABEL" digest differs ;;
+		*) kt_set "$K_LABEL" digest "$want" ;;
+		esac
+	done
 	# Every run whose replay log is not the reference's: knhkctl's diff.
 	for g in $groups; do
 		sed -n '/^KNHK-DIFF-BEGIN /,/^KNHK-DIFF-END$/p' "$LOGS/matrix-$g.log" 2>/dev/null |
@@ -1011,18 +1003,19 @@ main() {
 	mkdir -p "$CHECK" "$LOGS"
 	local start
 	start=$(date +%s)
-	run_stage a "dependencies" stage_deps
-	run_stage b "build for the stock kernel" stage_stock_build
+	run_stage a "dependencies and kernels" stage_deps
+	run_stage b "the module built for every kernel" stage_kernel_builds
 	run_stage c "checkpatch --strict" stage_checkpatch
 	run_stage d "debug kernel and build" stage_debug
 	run_stage e "selftests and tools" stage_userspace
 	run_stage f "KUnit on the debug kernel" stage_kunit
-	run_stage g "selftests on the stock and debug kernels" stage_selftests
-	run_stage h "dkms build" stage_dkms
+	run_stage g "selftests on every kernel and the debug kernel" stage_selftests
+	run_stage h "DKMS on every kernel, as users run it" stage_dkms
 	run_stage i "the same digests at -smp 1, 2 and 4" stage_vm_sizes
 	run_stage j "a replay log carried from a -smp 2 VM to a -smp 4 VM" stage_xvm
 	run_stage s "KUnit and selftests on the KCSAN kernel" stage_kcsan
 	run_stage k "the determinism matrix: VM sizes, kernels, perturbation, hotplug, stealing" stage_matrix
+	print_kernel_table
 	echo "== total $(($(date +%s) - start))s; logs in $LOGS"
 	if [ "$FAILED" -gt 0 ]; then
 		echo "== failures:"

@@ -9,14 +9,38 @@ KNHK_OUT=${KNHK_OUT:-$KNHK_TOP/out}
 die() { echo "knhk: $*" >&2; exit 1; }
 log() { echo "knhk: $*" >&2; }
 
-# The stock Debian kernel: the newest installed image with headers.
+# The stock Debian kernel of the demo and of most guests: bookworm's 6.1,
+# the one linux-headers-amd64 depends on (not the newest installed: the
+# 6.12 of scripts/kernels.sh is installed beside it).
 stock_kver() {
-	local d
-	for d in $(ls -d /lib/modules/*/build 2>/dev/null | sort -V -r); do
-		d=${d%/build}; d=${d##*/}
-		[ -e "/boot/vmlinuz-$d" ] && { echo "$d"; return 0; }
-	done
-	return 1
+	local kver
+	kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		sed -n 's/^linux-headers-\([^ ,]*-amd64\).*/\1/p')
+	[ -n "$kver" ] && [ -e "/boot/vmlinuz-$kver" ] && [ -d "/lib/modules/$kver/build" ] &&
+		echo "$kver"
+}
+
+# Run a command in chroot $1 with /proc, /sys and /dev, and with $KNHK_OUT
+# at /knhk-out (chroot_path), in a mount namespace of its own: the mounts
+# go away with the command, however it ends.
+knhk_chroot() {
+	local root=$1
+	shift
+	mkdir -p "$root/knhk-out" "$KNHK_OUT"
+	unshare --mount --propagation private -- sh -c '
+		root=$1 out=$2
+		shift 2
+		mount -t proc proc "$root/proc" && mount -t sysfs sys "$root/sys" &&
+			mount --rbind /dev "$root/dev" && mount --bind "$out" "$root/knhk-out" &&
+			exec chroot "$root" "$@"' sh "$root" "$KNHK_OUT" "$@"
+}
+
+# The path inside a knhk_chroot of $1, a path under $KNHK_OUT.
+chroot_path() {
+	case "$1" in
+	"$KNHK_OUT"/*) echo "/knhk-out/${1#"$KNHK_OUT"/}" ;;
+	*) die "$1 is not under $KNHK_OUT: a chroot cannot see it" ;;
+	esac
 }
 
 # Cache key of the debug kernel: the fragment, the builder and the source
