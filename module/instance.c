@@ -300,9 +300,9 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 	return ret;
 }
 
-/* Log a call of the submit path that brings something in. */
-static void knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
-			   u32 arg, const void *data, u32 len, u64 aux)
+/* Log a call of the submit path that brings something in; its timestamp. */
+static u64 knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
+			  u32 arg, const void *data, u32 len, u64 aux)
 {
 	struct knhk_event ev = {
 		.type	= type,
@@ -316,6 +316,7 @@ static void knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
 	};
 
 	knhk_emit(inst, &ev, data);
+	return ev.ts;
 }
 
 static void knhk_log_enqueued(struct knhk_instance *inst,
@@ -532,9 +533,16 @@ out:
  * Run the waiting ordered tasks up to @watermark (or all), one at a time in
  * heap order, against the shared state; with @lock held. Their results go
  * to the ordered chain's ring, where the completion reader finds them.
+ *
+ * The release, logged at @release_ts, is the cause of each: the ordered
+ * clock receives @release_ts, then ticks once per task (the first task's
+ * max(clock, @release_ts) + 1 does both). @release_ts is later than each
+ * task's enqueue and than everything the submit path did before, so every
+ * task runs after its enqueue, its release and whatever it could observe.
+ * The tasks' own timestamps order them; they do not stamp them.
  */
 static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
-			    u64 watermark)
+			    u64 watermark, u64 release_ts)
 {
 	struct knhk_lane *ord = knhk_ordered_lane(inst);
 	struct knhk_ordered_item item;
@@ -549,7 +557,7 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
 		slot = &ord->slots[s];
 		slot->task = item.task;
 		/* A full lossless stream holds a release up, but not a kill. */
-		while (!knhk_slot_execute(ord, slot, inst->shared, item.ts,
+		while (!knhk_slot_execute(ord, slot, inst->shared, release_ts,
 					  raw_smp_processor_id(),
 					  fatal_signal_pending(current)))
 			knhk_replay_wait();
@@ -580,6 +588,7 @@ int knhk_instance_release(struct knhk_instance *inst,
 		u64 watermark;
 		u64 flags;
 	} in = { rel->watermark, rel->flags };
+	u64 ts;
 	int ret;
 
 	if (mutex_lock_killable(&inst->lock))
@@ -590,10 +599,10 @@ int knhk_instance_release(struct knhk_instance *inst,
 	ret = knhk_instance_start(inst);
 	if (ret)
 		goto out;
-	knhk_log_input(inst, KNHK_EV_EXTERNAL_INPUT, KNHK_INPUT_RELEASE,
-		       rel->flags, &in, sizeof(in), rel->watermark);
+	ts = knhk_log_input(inst, KNHK_EV_EXTERNAL_INPUT, KNHK_INPUT_RELEASE,
+			    rel->flags, &in, sizeof(in), rel->watermark);
 	rel->released = knhk_run_ordered(inst, rel->flags & KNHK_RELEASE_ALL,
-					 rel->watermark);
+					 rel->watermark, ts);
 out:
 	mutex_unlock(&inst->lock);
 	return ret;

@@ -221,7 +221,9 @@ struct knhk_enqueue {
  * @task_id: the task's id
  * @output: the task's output value
  * @enqueue_ts: logical time the task was accepted (submit clock)
- * @execute_ts: logical time the task ran (its lane's clock)
+ * @execute_ts: logical time the task ran: its lane's clock, or for an
+ *	ordered task the ordered chain's, which its release first advances to
+ *	the release's own submit-clock time; always above @enqueue_ts
  * @cycles: measured cost of the execution; not deterministic
  * @lane: lane the task ran on
  * @status: %KNHK_STATUS_*
@@ -322,6 +324,8 @@ struct knhk_enqueue_ordered {
  *
  * Only ordered tasks submitted before the release are candidates. They run
  * before the call returns, in order; their completions are then readable.
+ * The release is logged at the next submit-clock time R; the ordered clock
+ * becomes max(ordered clock, R), and each task it runs ticks it once.
  */
 struct knhk_release {
 	__u32 size;
@@ -415,10 +419,13 @@ struct knhk_digest {
 
 /*
  * Version of the event record and digest rules (struct knhk_event, the
- * per-source xxh64 chains and how they are folded); part of every digest,
- * so userspace can tell whether it recomputes the same thing.
+ * per-source xxh64 chains and how they are folded, and the clocks that
+ * stamp the events); part of every digest, so userspace can tell whether it
+ * recomputes the same thing. 2: an ordered task is stamped by the ordered
+ * clock after its release's timestamp (version 1: after its own caller
+ * timestamp, which could put it before its own enqueue).
  */
-#define KNHK_DIGEST_VERSION	1
+#define KNHK_DIGEST_VERSION	2
 
 /* Event types (knhk_event.type). */
 #define KNHK_EV_TASK_ENQUEUED	1
