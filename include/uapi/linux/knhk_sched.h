@@ -8,6 +8,14 @@
  * flags and non-zero reserved fields are -EINVAL. Pointers are passed as
  * __u64. All structs are padded to a multiple of 8 bytes, so the layout is
  * the same for 32-bit and 64-bit callers.
+ *
+ * The ioctl numbers below encode the size of today's structs. The module
+ * matches a number by its type, direction and index only and takes the size
+ * from @size, so a program built against an older, smaller version of a
+ * struct (e.g. %KNHK_CONFIG_SIZE_VER0) or a newer, larger one keeps working
+ * with the number it was built with. A struct returned to the caller is
+ * filled up to the smaller of the two sizes, and its @size says how much.
+ * Any other number, or a known index with another direction, is -ENOTTY.
  */
 #ifndef _UAPI_LINUX_KNHK_SCHED_H
 #define _UAPI_LINUX_KNHK_SCHED_H

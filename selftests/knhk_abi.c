@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knhk_abi - the ABI's versioning and the contract's settled details.
+ *
+ * - Old and new struct sizes: the ioctl number encodes sizeof, so a
+ *   program built against the first struct knhk_config (24 bytes) or
+ *   struct knhk_stats (56 bytes) sends another number; the module
+ *   dispatches on the number's type, direction and index and takes the
+ *   size from the struct. A larger struct with a zero tail works, a
+ *   non-zero tail is -E2BIG.
+ * - Instruction fields an opcode does not use must be zero.
+ * - DESIGN.md section 4's settled details, each as the uapi states it, and
+ *   the smaller defects of issue 10: a release on a never-configured
+ *   instance, an ordered -ENOSPC that reading completions must not change,
+ *   a submit whose struct cannot be written back.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "knhk_core.h"
+
+/* The first version of struct knhk_config, as an old program has it. */
+struct knhk_config_v0 {
+	__u32 size;
+	__u32 flags;
+	__u32 lanes;
+	__u32 ring_size;
+	__u32 cq_size;
+	__u32 reserved;
+};
+
+/* The first version of struct knhk_stats: no @instance. */
+struct knhk_stats_v0 {
+	__u32 size;
+	__u32 flags;
+	__u32 lanes;
+	__u32 reserved;
+	__u64 lane_stats;
+	__u64 submitted;
+	__u64 executed;
+	__u64 completed;
+	__u64 inflight;
+};
+
+/* A struct from a future version: today's and 16 more bytes. */
+struct knhk_config_big {
+	struct knhk_config c;
+	__u8 tail[16];
+};
+
+struct knhk_stats_big {
+	struct knhk_stats s;
+	__u8 tail[16];
+};
+
+#define IOC_CONFIGURE_V0	_IOW(KNHK_IOC_MAGIC, 0x01, struct knhk_config_v0)
+#define IOC_STATS_V0		_IOWR(KNHK_IOC_MAGIC, 0x04, struct knhk_stats_v0)
+#define IOC_CONFIGURE_BIG	_IOW(KNHK_IOC_MAGIC, 0x01, struct knhk_config_big)
+#define IOC_STATS_BIG		_IOWR(KNHK_IOC_MAGIC, 0x04, struct knhk_stats_big)
+
+static_assert(sizeof(struct knhk_config_v0) == KNHK_CONFIG_SIZE_VER0, "config v0");
+static_assert(sizeof(struct knhk_stats_v0) == KNHK_STATS_SIZE_VER0, "stats v0");
+
+static __u32 stats_lanes(int fd)
+{
+	struct knhk_stats s;
+
+	return knhk_stats(fd, &s, NULL, 0) ? 0 : s.lanes;
+}
+
+/* CONFIGURE with the first version's number and size. */
+TEST(configure_first_version_number)
+{
+	struct knhk_config_v0 c = {
+		.size = sizeof(c), .lanes = 8, .ring_size = 64, .cq_size = 100,
+	};
+	int fd = open_dev(_metadata, 0);
+
+	ASSERT_NE(KNHK_IOC_CONFIGURE, IOC_CONFIGURE_V0);
+	EXPECT_EQ(0, knhk_ioctl(fd, IOC_CONFIGURE_V0, &c));
+	EXPECT_EQ(8, stats_lanes(fd));
+	/* Today's number with the old size works too. */
+	c.lanes = 2;
+	EXPECT_EQ(0, knhk_ioctl(fd, KNHK_IOC_CONFIGURE, &c));
+	EXPECT_EQ(2, stats_lanes(fd));
+	close(fd);
+}
+
+/* STATS with the 56-byte number: filled up to its size, not a byte more. */
+TEST(stats_first_version_number)
+{
+	struct {
+		struct knhk_stats_v0 s;
+		__u8 canary[16];
+	} b;
+	struct knhk_task t;
+	size_t i;
+	int fd = open_dev(_metadata, 0);
+
+	task_pure(&t, 1, 1);
+	ASSERT_EQ(0, knhk_enqueue(fd, &t));
+	ASSERT_EQ(0, knhk_barrier(fd));
+	memset(&b, 0x5a, sizeof(b));
+	memset(&b.s, 0, sizeof(b.s));
+	b.s.size = sizeof(b.s);
+	ASSERT_NE(KNHK_IOC_STATS, IOC_STATS_V0);
+	EXPECT_EQ(0, knhk_ioctl(fd, IOC_STATS_V0, &b.s));
+	EXPECT_EQ(KNHK_STATS_SIZE_VER0, b.s.size);
+	EXPECT_EQ(KNHK_DEFAULT_LANES, b.s.lanes);
+	EXPECT_EQ(1, b.s.submitted);
+	EXPECT_EQ(1, b.s.executed);
+	for (i = 0; i < sizeof(b.canary); i++)
+		EXPECT_EQ(0x5a, b.canary[i]) TH_LOG("byte %zu after the struct", i);
+	close(fd);
+}
+
+/* A future, larger struct with a zero tail, under its own number. */
+TEST(larger_struct_zero_tail)
+{
+	struct knhk_config_big c;
+	struct knhk_stats_big s;
+	int fd = open_dev(_metadata, 0);
+
+	memset(&c, 0, sizeof(c));
+	c.c.size = sizeof(c);
+	c.c.lanes = 16;
+	c.c.ring_size = 32;
+	c.c.cq_size = 64;
+	EXPECT_EQ(0, knhk_ioctl(fd, IOC_CONFIGURE_BIG, &c));
+	memset(&s, 0, sizeof(s));
+	s.s.size = sizeof(s);
+	EXPECT_EQ(0, knhk_ioctl(fd, IOC_STATS_BIG, &s));
+	/* The size says how much the kernel filled: today's struct. */
+	EXPECT_EQ(sizeof(struct knhk_stats), s.s.size);
+	EXPECT_EQ(16, s.s.lanes);
+	close(fd);
+}
+
+/* ... and with a non-zero tail: -E2BIG, nothing changes. */
+TEST(larger_struct_nonzero_tail)
+{
+	struct knhk_config_big c;
+	struct knhk_stats_big s;
+	int fd = open_dev(_metadata, 0);
+
+	memset(&c, 0, sizeof(c));
+	c.c.size = sizeof(c);
+	c.c.lanes = 16;
+	c.c.ring_size = 32;
+	c.c.cq_size = 64;
+	c.tail[15] = 1;
+	EXPECT_EQ(-E2BIG, knhk_ioctl(fd, IOC_CONFIGURE_BIG, &c));
+	EXPECT_EQ(KNHK_DEFAULT_LANES, stats_lanes(fd));
+	memset(&s, 0, sizeof(s));
+	s.s.size = sizeof(s);
+	s.tail[0] = 1;
+	EXPECT_EQ(-E2BIG, knhk_ioctl(fd, IOC_STATS_BIG, &s));
+	close(fd);
+}
+
+/* The number's type, direction and index must be right: -ENOTTY. */
+TEST(wrong_number_is_enotty)
+{
+	struct knhk_config c = {
+		.size = sizeof(c), .lanes = 2, .ring_size = 32, .cq_size = 64,
+	};
+	int fd = open_dev(_metadata, 0);
+
+	EXPECT_EQ(-ENOTTY, knhk_ioctl(fd, _IOR(KNHK_IOC_MAGIC, 0x01, struct knhk_config), &c));
+	EXPECT_EQ(-ENOTTY, knhk_ioctl(fd, _IOWR(KNHK_IOC_MAGIC, 0x01, struct knhk_config), &c));
+	EXPECT_EQ(-ENOTTY, knhk_ioctl(fd, _IOW(KNHK_IOC_MAGIC + 1, 0x01, struct knhk_config), &c));
+	EXPECT_EQ(-ENOTTY, knhk_ioctl(fd, _IO(KNHK_IOC_MAGIC, 0x01), &c));
+	EXPECT_EQ(-ENOTTY, knhk_ioctl(fd, _IOWR(KNHK_IOC_MAGIC, 0x0d, struct knhk_config), &c));
+	EXPECT_EQ(-ENOTTY, knhk_ioctl(fd, _IOW(KNHK_IOC_MAGIC, 0x04, struct knhk_stats), &c));
+	EXPECT_EQ(KNHK_DEFAULT_LANES, stats_lanes(fd));
+	EXPECT_EQ(0, knhk_ioctl(fd, KNHK_IOC_CONFIGURE, &c));
+	EXPECT_EQ(2, stats_lanes(fd));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
