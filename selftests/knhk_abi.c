@@ -180,4 +180,93 @@ TEST(wrong_number_is_enotty)
 	close(fd);
 }
 
+/* ---- instruction fields an opcode does not use ---- */
+
+enum field { F_DST, F_SRC, F_IMM };
+
+static const struct {
+	const char *name;
+	__u32 op;
+	bool ordered;
+	enum field unused;
+} unused_fields[] = {
+	{ "ldi src", KNHK_OP_LDI, false, F_SRC },
+	{ "rol src", KNHK_OP_ROL, false, F_SRC },
+	{ "ldl src", KNHK_OP_LDL, false, F_SRC },
+	{ "lds src", KNHK_OP_LDS, true, F_SRC },
+	{ "stl dst", KNHK_OP_STL, false, F_DST },
+	{ "sts dst", KNHK_OP_STS, true, F_DST },
+	{ "add imm", KNHK_OP_ADD, false, F_IMM },
+	{ "sub imm", KNHK_OP_SUB, false, F_IMM },
+	{ "xor imm", KNHK_OP_XOR, false, F_IMM },
+	{ "mul imm", KNHK_OP_MUL, false, F_IMM },
+	{ "mix imm", KNHK_OP_MIX, false, F_IMM },
+};
+
+static int submit_one_insn(int fd, __u32 op, bool ordered, enum field f,
+			   __u64 val)
+{
+	struct knhk_ordered_task ot;
+	struct knhk_insn *in;
+
+	memset(&ot, 0, sizeof(ot));
+	ot.timestamp = 1;
+	task_prog(&ot.task, 1, 7, 1);
+	task_insn(&ot.task, op, 1, 2, 3);
+	in = &ot.task.prog[0];
+	/* What the opcode uses is valid; the one unused field gets @val. */
+	switch (op) {
+	case KNHK_OP_LDI:
+	case KNHK_OP_ROL:
+	case KNHK_OP_LDL:
+	case KNHK_OP_LDS:
+		in->src = 0;
+		break;
+	case KNHK_OP_STL:
+	case KNHK_OP_STS:
+		in->dst = 0;
+		break;
+	default:
+		in->imm = 0;
+	}
+	if (f == F_DST)
+		in->dst = val;
+	else if (f == F_SRC)
+		in->src = val;
+	else
+		in->imm = val;
+	if (ordered)
+		return core_enqueue_ordered(fd, &ot);
+	return knhk_enqueue(fd, &ot.task);
+}
+
+/*
+ * Each opcode with its unused field zero is accepted; with 1, or the
+ * largest value a register field may hold, it is -EINVAL and nothing is
+ * accepted.
+ */
+TEST(insn_unused_fields_must_be_zero)
+{
+	int fd = open_dev(_metadata, 0);
+	long long ok = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(unused_fields); i++) {
+		__u32 op = unused_fields[i].op;
+		bool ord = unused_fields[i].ordered;
+		enum field f = unused_fields[i].unused;
+
+		EXPECT_EQ(0, submit_one_insn(fd, op, ord, f, 0))
+			TH_LOG("%s = 0", unused_fields[i].name);
+		ok++;
+		EXPECT_EQ(-EINVAL, submit_one_insn(fd, op, ord, f, 1))
+			TH_LOG("%s = 1", unused_fields[i].name);
+		EXPECT_EQ(-EINVAL, submit_one_insn(fd, op, ord, f,
+						   f == F_IMM ? 1ULL << 63 : KNHK_NR_REGS - 1))
+			TH_LOG("%s = another non-zero value", unused_fields[i].name);
+		EXPECT_EQ(ok, core_submitted(fd)) TH_LOG("%s", unused_fields[i].name);
+	}
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

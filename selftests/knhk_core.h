@@ -563,6 +563,7 @@ static inline void core_gen_prog(struct knhk_task *t, bool ordered, __u64 *s)
 			op = alu[core_below(s, ARRAY_SIZE(alu))];
 		}
 		task_insn(t, op, dst, src, imm);
+		insn_zero_unused(&t->prog[t->ninsns - 1]);
 	}
 }
 

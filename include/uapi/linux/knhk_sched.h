@@ -166,10 +166,17 @@ struct knhk_config {
 /**
  * struct knhk_insn - one register machine instruction
  * @op: %KNHK_OP_*
- * @dst: destination register, 0..%KNHK_NR_REGS-1
- * @src: source register, 0..%KNHK_NR_REGS-1
+ * @dst: destination register, 0..%KNHK_NR_REGS-1; must be 0 for the stores
+ *	(%KNHK_OP_STL, %KNHK_OP_STS)
+ * @src: source register, 0..%KNHK_NR_REGS-1; must be 0 for %KNHK_OP_LDI,
+ *	%KNHK_OP_ROL and the loads (%KNHK_OP_LDL, %KNHK_OP_LDS)
  * @reserved: must be 0
- * @imm: immediate, or the state slot of a load/store
+ * @imm: immediate, rotate count, or the state slot of a load/store; must be
+ *	0 for the register operations (%KNHK_OP_ADD, %KNHK_OP_SUB,
+ *	%KNHK_OP_XOR, %KNHK_OP_MUL, %KNHK_OP_MIX)
+ *
+ * A field an opcode does not use must be 0 (-EINVAL otherwise), so that it
+ * can be given a meaning later.
  */
 struct knhk_insn {
 	__u32 op;
