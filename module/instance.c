@@ -578,8 +578,10 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
  * @inst: the instance
  * @rel: the release; @rel->released is set
  *
- * Return: 0, -EINVAL if the instance was never configured nor given a
- * task (there is nothing a release could mean), -ENOMEM or -EINTR.
+ * Like every call, valid on a never-configured instance, which it starts
+ * with the defaults: with nothing waiting it releases 0 tasks.
+ *
+ * Return: 0, -ENOMEM or -EINTR.
  */
 int knhk_instance_release(struct knhk_instance *inst,
 			  struct knhk_release *rel)
@@ -593,9 +595,6 @@ int knhk_instance_release(struct knhk_instance *inst,
 
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
-	ret = -EINVAL;
-	if (!inst->configured && !inst->started)
-		goto out;
 	ret = knhk_instance_start(inst);
 	if (ret)
 		goto out;

@@ -269,4 +269,24 @@ TEST(insn_unused_fields_must_be_zero)
 	close(fd);
 }
 
+/* ---- settled details (DESIGN.md section 4) ---- */
+
+/* A release on a never-configured instance with nothing waiting: 0, 0. */
+TEST(release_unconfigured)
+{
+	__u32 rel = 7;
+	int fd = open_dev(_metadata, 0);
+
+	EXPECT_EQ(0, core_release(fd, KNHK_RELEASE_ALL, 0, &rel));
+	EXPECT_EQ(0, rel);
+	close(fd);
+	fd = open_dev(_metadata, 0);
+	rel = 7;
+	EXPECT_EQ(0, core_release(fd, 0, 100, &rel));
+	EXPECT_EQ(0, rel);
+	/* The defaults are in force, and the instance works. */
+	EXPECT_EQ(KNHK_DEFAULT_LANES, stats_lanes(fd));
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

@@ -348,11 +348,6 @@ static long enq_ordered_ring_full(int fd)
 	return core_enqueue_ordered(fd, &ot);
 }
 
-static long release_all(int fd)
-{
-	return core_release(fd, KNHK_RELEASE_ALL, 0, NULL);
-}
-
 static long release_flag_unknown(int fd)
 {
 	return core_release(fd, KNHK_RELEASE_ALL << 1, 0, NULL);
@@ -789,12 +784,7 @@ FIXTURE_VARIANT_ADD(bad, enqueue_ordered_ts_over) {
 	.err = EINVAL,
 };
 
-/* Release. */
-FIXTURE_VARIANT_ADD(bad, release_before_configure) {
-	.desc = "release_all", .kind = K_RAW, .raw = release_all,
-	.err = EINVAL, .prep = prep_fresh,
-};
-
+/* Release. (One before configure is valid: knhk_abi's release_unconfigured.) */
 FIXTURE_VARIANT_ADD(bad, release_flag_unknown) {
 	.desc = "release_flag_unknown", .kind = K_RAW, .raw = release_flag_unknown,
 	.err = EINVAL,

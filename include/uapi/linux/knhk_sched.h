@@ -113,7 +113,7 @@ struct knhk_version {
  * after); the lanes are allocated then. A rejected call changes nothing. An
  * instance that is never configured uses %KNHK_DEFAULT_LANES lanes of
  * %KNHK_DEFAULT_RING tasks and a completion queue of
- * (%KNHK_DEFAULT_LANES + 1) * %KNHK_DEFAULT_RING.
+ * (%KNHK_DEFAULT_LANES + 1) * %KNHK_DEFAULT_RING; every call is valid on it.
  */
 struct knhk_config {
 	__u32 size;
@@ -341,6 +341,8 @@ struct knhk_enqueue_ordered {
  * before the call returns, in order; their completions are then readable.
  * The release is logged at the next submit-clock time R; the ordered clock
  * becomes max(ordered clock, R), and each task it runs ticks it once.
+ * Valid on a never-configured instance: with nothing waiting it returns 0
+ * and @released 0.
  */
 struct knhk_release {
 	__u32 size;
