@@ -393,10 +393,16 @@ static bool knhk_below_limit(struct knhk_instance *inst)
 	       inst->cq_size;
 }
 
+/*
+ * An ordered task needs a free entry of the ordered queue, which waiting
+ * tasks and released ones whose completion is unread share: the reader
+ * frees the latter.
+ */
 static bool knhk_has_room(struct knhk_instance *inst, struct knhk_lane *lane)
 {
 	return knhk_below_limit(inst) &&
-	       (!lane || knhk_ring_ready(&lane->ring, KNHK_STAGE_SUBMIT));
+	       (lane ? knhk_ring_ready(&lane->ring, KNHK_STAGE_SUBMIT) :
+		knhk_ordered_room(inst));
 }
 
 /*
@@ -470,8 +476,9 @@ static void knhk_batch_order(const struct knhk_instance *inst, u32 count,
  * priority order, waiting for room as needed. See struct knhk_submit.
  *
  * Return: 0 when the whole batch is accepted; -EINVAL (bad entry or
- * batch), -EFAULT, -ENOSPC (ordered queue too full for the batch),
- * -ENOMEM, -EAGAIN, -EINTR, or -ERESTARTSYS after a signal.
+ * batch), -EFAULT, -ENOSPC (more ordered tasks than the ordered queue has
+ * free entries for, counting the waiting tasks only), -ENOMEM, -EAGAIN,
+ * -EINTR, or -ERESTARTSYS after a signal.
  */
 int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 			 bool ordered, bool nonblock)
@@ -495,8 +502,13 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 					     GFP_KERNEL_ACCOUNT);
 	if (inst->batch)
 		ret = knhk_batch_import(inst, sb, ordered);
+	/*
+	 * Only the waiting tasks count here, which only this submit path and
+	 * its releases change: whether the reader has caught up must not
+	 * decide between -ENOSPC and success (it may make the call wait).
+	 */
 	if (!ret && ordered &&
-	    knhk_ordered_room(inst) < sb->count - sb->accepted)
+	    inst->ring_size - inst->heap_nr < sb->count - sb->accepted)
 		ret = -ENOSPC;
 	if (!ret)
 		ret = knhk_instance_start(inst);

@@ -289,4 +289,74 @@ TEST(release_unconfigured)
 	close(fd);
 }
 
+/*
+ * The ordered queue's -ENOSPC depends only on the submit path: waiting
+ * tasks fill it, and only a release empties it. Released tasks whose
+ * completions are unread take room too, but that room is made by the
+ * reader: the call waits for it (-EAGAIN non-blocking), like a full lane.
+ * Two instances given the same calls, one reading its completions and
+ * one not, answer each call the same way, but for -EAGAIN.
+ */
+TEST(ordered_enospc_not_from_reads)
+{
+	struct knhk_ordered_task ot[5];
+	struct knhk_completion c[4];
+	struct knhk_submit sb;
+	__u32 rel, i;
+	int fd = open_dev(_metadata, O_NONBLOCK);
+
+	ASSERT_EQ(0, core_config(fd, 0, 4, 4, 20));
+	for (i = 0; i < 5; i++)
+		otask_pure(&ot[i], i, i, i);
+	ASSERT_EQ(0, core_submit_ordered(fd, ot, 4, &sb));
+	EXPECT_EQ(-ENOSPC, core_enqueue_ordered(fd, &ot[4]));
+	ASSERT_EQ(0, core_release(fd, KNHK_RELEASE_ALL, 0, &rel));
+	EXPECT_EQ(4, rel);
+	/* Four completions unread: waiting for the reader, not -ENOSPC. */
+	EXPECT_EQ(-EAGAIN, core_enqueue_ordered(fd, &ot[4]));
+	EXPECT_EQ(-EAGAIN, core_submit_ordered(fd, ot, 4, &sb));
+	EXPECT_EQ(0, sb.accepted);
+	/* More than the queue holds is -ENOSPC whatever was read. */
+	EXPECT_EQ(-ENOSPC, core_submit_ordered(fd, ot, 5, &sb));
+	ASSERT_EQ(1, knhk_read_all(fd, c, 1));
+	EXPECT_EQ(0, core_enqueue_ordered(fd, &ot[4]));
+	EXPECT_EQ(-EAGAIN, core_enqueue_ordered(fd, &ot[0]));
+	ASSERT_EQ(3, knhk_read_all(fd, c, 3));
+	/* One waiting: three more fit, a fourth is -ENOSPC. */
+	EXPECT_EQ(-ENOSPC, core_submit_ordered(fd, ot, 4, &sb));
+	EXPECT_EQ(0, core_submit_ordered(fd, ot, 3, &sb));
+	EXPECT_EQ(8, core_submitted(fd));
+	close(fd);
+}
+
+/* A blocking ordered submission waits for the reader to make room. */
+static void *read_later(void *arg)
+{
+	struct knhk_completion c[4];
+	int fd = *(int *)arg;
+
+	usleep(200 * 1000);
+	return (void *)(long)knhk_read_all(fd, c, 4);
+}
+
+TEST(ordered_waits_for_reader)
+{
+	struct knhk_ordered_task ot[5];
+	pthread_t th;
+	void *got;
+	__u32 rel, i;
+	int fd = open_dev(_metadata, 0);
+
+	ASSERT_EQ(0, core_config(fd, 0, 4, 4, 20));
+	for (i = 0; i < 5; i++)
+		otask_pure(&ot[i], i, i, i);
+	ASSERT_EQ(0, core_submit_ordered(fd, ot, 4, NULL));
+	ASSERT_EQ(0, core_release(fd, KNHK_RELEASE_ALL, 0, &rel));
+	ASSERT_EQ(0, pthread_create(&th, NULL, read_later, &fd));
+	EXPECT_EQ(0, core_enqueue_ordered(fd, &ot[4]));
+	pthread_join(th, &got);
+	EXPECT_EQ(4, (long)got);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

@@ -521,8 +521,9 @@ TEST_F(ord, unreleased_not_waited_for)
 
 /*
  * The ordered queue holds ring_size tasks: waiting ones plus released ones
- * whose completion is unread. A batch that does not fit fails whole with
- * ENOSPC; reading completions makes room.
+ * whose completion is unread. A batch the waiting tasks leave no room for
+ * fails whole with ENOSPC; room held by unread completions is the
+ * reader's to make: the call waits for it (EAGAIN here, non-blocking).
  */
 TEST(ordered_queue_room)
 {
@@ -530,7 +531,7 @@ TEST(ordered_queue_room)
 	struct knhk_completion c[4];
 	struct knhk_submit sb;
 	__u32 rel, i;
-	int fd = open_dev(_metadata, 0);
+	int fd = open_dev(_metadata, O_NONBLOCK);
 
 	ASSERT_EQ(0, core_config(fd, 0, 4, 4, 20));
 	for (i = 0; i < 5; i++)
@@ -545,13 +546,13 @@ TEST(ordered_queue_room)
 	EXPECT_EQ(-ENOSPC, core_enqueue_ordered(fd, &ot[4]));
 	EXPECT_EQ(4, core_submitted(fd));
 
-	/* Released but unread still takes room. */
+	/* Released but unread still takes room, until read. */
 	ASSERT_EQ(0, core_release(fd, KNHK_RELEASE_ALL, 0, &rel));
 	EXPECT_EQ(4, rel);
-	EXPECT_EQ(-ENOSPC, core_enqueue_ordered(fd, &ot[4]));
+	EXPECT_EQ(-EAGAIN, core_enqueue_ordered(fd, &ot[4]));
 	ASSERT_EQ(1, knhk_read_all(fd, c, 1));
 	EXPECT_EQ(0, core_enqueue_ordered(fd, &ot[4]));
-	EXPECT_EQ(-ENOSPC, core_enqueue_ordered(fd, &ot[0]));
+	EXPECT_EQ(-EAGAIN, core_enqueue_ordered(fd, &ot[0]));
 	ASSERT_EQ(3, knhk_read_all(fd, c, 3));
 	EXPECT_EQ(5, core_submitted(fd));
 	/* Plain tasks do not use the ordered queue's room. */

@@ -105,8 +105,12 @@ struct knhk_version {
  *
  * The ordered queue holds @ring_size tasks too, like one more lane: ordered
  * tasks waiting for release plus released ones whose completion is unread.
- * A full ordered queue fails an ordered submission with -ENOSPC (only a
- * release, on the same submit path, can make room).
+ * An ordered submission with more tasks than @ring_size minus the tasks
+ * waiting for release fails with -ENOSPC: only a release, on the same
+ * submit path, can make that room, so the answer does not depend on the
+ * reader. Room held by released tasks whose completions are unread is made
+ * by the reader: the submission waits for it like one to a full lane
+ * (-EAGAIN under O_NONBLOCK or in step mode).
  *
  * Allowed, any number of times, until the first call that is logged: a
  * task accepted, a release, a guard change or a shared-state load (-EBUSY
