@@ -124,6 +124,12 @@ static long knhk_ioc_submit(struct knhk_instance *inst, void __user *uarg,
 		return ret;
 	if (sb.flags || sb.reserved)
 		return -EINVAL;
+	/*
+	 * The caller learns how far the call got only from the struct: one
+	 * that cannot be written back is refused before anything is accepted.
+	 */
+	if (KNHK_COPY_OUT(uarg, sb, usize))
+		return -EFAULT;
 	ret = knhk_instance_submit(inst, &sb, ordered, nonblock);
 	/* Whatever happened, say how far it got. */
 	if (KNHK_COPY_OUT(uarg, sb, usize))

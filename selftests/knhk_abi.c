@@ -359,4 +359,34 @@ TEST(ordered_waits_for_reader)
 	close(fd);
 }
 
+/*
+ * A submit whose struct cannot be written back (read-only) fails with
+ * -EFAULT before it accepts anything, so the caller, who cannot learn
+ * @accepted, has lost nothing.
+ */
+TEST(submit_struct_not_writable)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct knhk_submit *sb;
+	struct knhk_task t[2];
+	int fd = open_dev(_metadata, 0);
+
+	sb = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sb);
+	task_pure(&t[0], 1, 1);
+	task_pure(&t[1], 2, 2);
+	core_sb(sb, t, 2);
+	ASSERT_EQ(0, mprotect(sb, pg, PROT_READ));
+	EXPECT_EQ(-EFAULT, knhk_ioctl(fd, KNHK_IOC_SUBMIT, sb));
+	EXPECT_EQ(0, core_submitted(fd));
+	EXPECT_EQ(-EFAULT, knhk_ioctl(fd, KNHK_IOC_SUBMIT_ORDERED, sb));
+	EXPECT_EQ(0, core_submitted(fd));
+	ASSERT_EQ(0, mprotect(sb, pg, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, knhk_ioctl(fd, KNHK_IOC_SUBMIT, sb));
+	EXPECT_EQ(2, sb->accepted);
+	EXPECT_EQ(2, core_submitted(fd));
+	munmap(sb, pg);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

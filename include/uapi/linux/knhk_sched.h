@@ -291,6 +291,12 @@ struct knhk_completion {
  * @accepted says how far it got, and repeating
  * the call with the same struct continues from there. Returns 0 only when
  * the whole batch was accepted.
+ *
+ * The struct is written back before any entry is accepted: one the caller
+ * cannot write is -EFAULT with nothing accepted. Only if it stops being
+ * writable during the call (another thread unmapping it) can entries be
+ * accepted and the call still return -EFAULT; %KNHK_IOC_STATS @submitted
+ * then tells how many tasks the instance has accepted in all.
  */
 struct knhk_submit {
 	__u32 size;
