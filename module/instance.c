@@ -719,10 +719,10 @@ static int knhk_wait_all_run(struct knhk_instance *inst)
  * @inst: the instance
  *
  * Holds the submit lock, so it waits for exactly the tasks accepted before
- * it. Ordered tasks not yet released are not waited for.
+ * it. It waits only for tasks that run without a further call: not for
+ * ordered tasks not yet released, nor for the lanes in step mode.
  *
- * Return: 0, -EINVAL in step mode (lanes run only by run-cycle), or -EINTR
- * if killed.
+ * Return: 0, or -EINTR if killed.
  */
 int knhk_instance_barrier(struct knhk_instance *inst)
 {
@@ -730,7 +730,7 @@ int knhk_instance_barrier(struct knhk_instance *inst)
 
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
-	ret = inst->step_mode ? -EINVAL : knhk_wait_all_run(inst);
+	ret = knhk_wait_all_run(inst);
 	mutex_unlock(&inst->lock);
 	return ret;
 }

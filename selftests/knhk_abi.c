@@ -389,4 +389,166 @@ TEST(submit_struct_not_writable)
 	close(fd);
 }
 
+/* BUDGET_EXCEEDED: the output is r0 when the program stopped. */
+TEST(settled_budget_exceeded_output)
+{
+	struct knhk_completion c;
+	struct knhk_task t;
+	int fd = open_dev(_metadata, 0);
+
+	task_prog(&t, 0, 5, 3);
+	task_insn(&t, KNHK_OP_LDI, 1, 0, 10);
+	task_insn(&t, KNHK_OP_ADD, 0, 1, 0);	/* r0 = 15 */
+	task_insn(&t, KNHK_OP_ADD, 0, 1, 0);	/* r0 = 25: the last that runs */
+	task_insn(&t, KNHK_OP_ADD, 0, 1, 0);
+	task_insn(&t, KNHK_OP_LDI, 0, 0, 99);
+	ASSERT_EQ(0, knhk_enqueue(fd, &t));
+	ASSERT_EQ(1, knhk_read_all(fd, &c, 1));
+	EXPECT_EQ(KNHK_STATUS_BUDGET_EXCEEDED, c.status);
+	EXPECT_EQ(25, c.output);
+	EXPECT_EQ(3, c.ticks);
+	close(fd);
+}
+
+/*
+ * GUARD_FAILED: output 0, ticks 0, stamped by its lane's clock like any
+ * task; STATS.executed counts it.
+ */
+TEST(settled_guard_failed)
+{
+	struct knhk_completion c[3];
+	struct knhk_lane_stats ls[4];
+	struct knhk_stats st;
+	struct knhk_task t[3];
+	int fd = open_dev(_metadata, 0);
+
+	task_pure(&t[0], 1, 1);			/* lane 1, enqueue 1, runs at 2 */
+	task_pure(&t[1], 5, 5);			/* lane 1, enqueue 2, runs at 3 */
+	t[1].nguards = 1;
+	t[1].guards[0] = 9;			/* not set */
+	task_pure(&t[2], 9, 9);			/* lane 1, enqueue 3, runs at 4 */
+	ASSERT_EQ(0, core_submit(fd, t, 3, NULL));
+	ASSERT_EQ(0, knhk_barrier(fd));
+	ASSERT_EQ(3, knhk_read_all(fd, c, 3));
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(t[i].task_id, c[i].task_id);
+		EXPECT_EQ(i + 1, c[i].enqueue_ts);
+		EXPECT_EQ(i + 2, c[i].execute_ts);
+		EXPECT_EQ(1, c[i].lane);
+	}
+	EXPECT_EQ(KNHK_STATUS_GUARD_FAILED, c[1].status);
+	EXPECT_EQ(0, c[1].output);
+	EXPECT_EQ(0, c[1].ticks);
+	ASSERT_EQ(0, knhk_stats(fd, &st, ls, 4));
+	EXPECT_EQ(3, st.executed);
+	EXPECT_EQ(3, ls[1].executed);
+	close(fd);
+}
+
+/* An ordered GUARD_FAILED task counts in STATS.executed too. */
+TEST(settled_executed_counts_ordered_guard_failures)
+{
+	struct knhk_ordered_task ot;
+	struct knhk_completion c;
+	struct knhk_stats st;
+	__u32 rel;
+	int fd = open_dev(_metadata, 0);
+
+	otask_pure(&ot, 5, 1, 1);
+	task_guard(&ot.task, 3);
+	ASSERT_EQ(0, core_enqueue_ordered(fd, &ot));
+	ASSERT_EQ(0, core_release(fd, KNHK_RELEASE_ALL, 0, &rel));
+	ASSERT_EQ(1, knhk_read_all(fd, &c, 1));
+	EXPECT_EQ(KNHK_STATUS_GUARD_FAILED, c.status);
+	EXPECT_EQ(0, c.ticks);
+	EXPECT_EQ(0, c.output);
+	ASSERT_EQ(0, knhk_stats(fd, &st, NULL, 0));
+	EXPECT_EQ(1, st.executed);
+	close(fd);
+}
+
+/*
+ * Barrier and digest never wait for a task that needs a further call: an
+ * unreleased ordered task, a task of a step-mode lane. Both return at once,
+ * and the digest counts what has happened (the enqueues).
+ */
+TEST(settled_barrier_digest_do_not_wait)
+{
+	struct knhk_ordered_task ot;
+	struct knhk_completion c;
+	struct knhk_digest d;
+	struct knhk_task t;
+	double t0;
+	int fd = open_dev(_metadata, 0);
+
+	ASSERT_EQ(0, core_config(fd, KNHK_CONFIG_STEP_MODE, 2, 16, 32));
+	task_pure(&t, 0, 1);
+	ASSERT_EQ(0, knhk_enqueue(fd, &t));
+	otask_pure(&ot, 5, 1, 1);
+	ASSERT_EQ(0, core_enqueue_ordered(fd, &ot));
+	t0 = now_ms();
+	EXPECT_EQ(0, knhk_barrier(fd));
+	EXPECT_EQ(0, core_digest(fd, &d));
+	EXPECT_GT(5000, now_ms() - t0);
+	EXPECT_EQ(2, d.events);
+	EXPECT_EQ(1 ^ 6, d.checksum);	/* enqueues at 1 and max(1, 5) + 1 */
+	/* They run when asked to, and then the digest counts them. */
+	ASSERT_EQ(0, core_run_cycle(fd, 0, &c));
+	EXPECT_EQ(0, knhk_barrier(fd));
+	ASSERT_EQ(0, core_digest(fd, &d));
+	EXPECT_EQ(3, d.events);
+	close(fd);
+}
+
+/*
+ * The digest covers the lane count and the digest version, not the ring,
+ * completion-queue and replay sizes nor step mode: the same calls give the
+ * same digest under those, and another with another lane count.
+ */
+static __u64 digest_of(struct __test_metadata *_metadata, __u32 flags,
+		       __u32 lanes, __u32 ring, __u32 cq, __u32 subbuf)
+{
+	struct knhk_config cfg = {
+		.size = sizeof(cfg), .flags = flags, .lanes = lanes,
+		.ring_size = ring, .cq_size = cq, .replay_subbuf_size = subbuf,
+	};
+	struct knhk_ordered_task ot;
+	struct knhk_completion c;
+	struct knhk_digest d;
+	struct knhk_task t;
+	__u32 rel, i;
+	int fd = open_dev(_metadata, 0);
+
+	if (knhk_ioctl(fd, KNHK_IOC_CONFIGURE, &cfg))
+		return 0;
+	for (i = 0; i < 8; i++) {
+		task_pure(&t, i, 100 + i);
+		if (knhk_enqueue(fd, &t))
+			return 0;
+		if (flags & KNHK_CONFIG_STEP_MODE &&
+		    core_run_cycle(fd, i & (lanes - 1), &c))
+			return 0;
+	}
+	otask_pure(&ot, 3, 1, 1);
+	if (core_enqueue_ordered(fd, &ot) ||
+	    core_release(fd, KNHK_RELEASE_ALL, 0, &rel) || core_digest(fd, &d))
+		return 0;
+	close(fd);
+	return d.digest;
+}
+
+TEST(settled_digest_coverage)
+{
+	__u64 ref = digest_of(_metadata, 0, 4, 64, 64, 0);
+
+	ASSERT_NE(0, ref);
+	EXPECT_EQ(ref, digest_of(_metadata, 0, 4, 16, 20, 0));
+	EXPECT_EQ(ref, digest_of(_metadata, 0, 4, 1024, 4096, 0));
+	EXPECT_EQ(ref, digest_of(_metadata, KNHK_CONFIG_STEP_MODE, 4, 64, 64, 0));
+	EXPECT_EQ(ref, digest_of(_metadata, KNHK_CONFIG_REPLAY | KNHK_CONFIG_REPLAY_DROP,
+				 4, 64, 64, KNHK_REPLAY_MIN_SUBBUF));
+	EXPECT_NE(ref, digest_of(_metadata, 0, 8, 64, 64, 0));
+	EXPECT_NE(ref, digest_of(_metadata, 0, 2, 64, 64, 0));
+}
+
 TEST_HARNESS_MAIN

@@ -228,7 +228,14 @@ struct knhk_enqueue {
 	struct knhk_task task;
 };
 
-/* Completion status (knhk_completion.status). */
+/*
+ * Completion status (knhk_completion.status).
+ * BUDGET_EXCEEDED: the program had more instructions than its budget; it
+ * ran @budget of them, and its output is r0 at that point.
+ * GUARD_FAILED: a guard did not hold when the task was accepted; it did not
+ * run: output 0, ticks 0. It still completes and is stamped like any task,
+ * by its lane's clock (the ordered chain's, for an ordered task).
+ */
 #define KNHK_STATUS_OK			0
 #define KNHK_STATUS_BUDGET_EXCEEDED	1
 #define KNHK_STATUS_GUARD_FAILED	2
@@ -429,12 +436,20 @@ struct knhk_shared_load {
  * struct knhk_digest - the replay digest, %KNHK_IOC_DIGEST
  * @size: sizeof(struct knhk_digest)
  * @flags: must be 0
- * @digest: xxh64 over the configuration and each source's event chain
+ * @digest: xxh64 over the lane count, %KNHK_DIGEST_VERSION and each
+ *	source's event chain
  * @checksum: XOR of every event's timestamp (the seed's cheap check)
  * @events: number of events
  *
- * Waits, like a barrier, until every accepted task has run, so the result
- * covers exactly the calls made before it.
+ * Waits, like a barrier, until every task that runs without a further call
+ * has run, so the result covers exactly the calls made before it. It never
+ * waits for an ordered task not yet released, nor for a task of a lane in
+ * step mode: those count with their TaskEnqueued only, until they run.
+ *
+ * The digest covers what can change a result: the lane count and the
+ * digest version. It does not cover the ring, completion-queue or replay
+ * sizes, nor step mode: the same calls give the same digest under any of
+ * them.
  */
 struct knhk_digest {
 	__u32 size;
@@ -526,7 +541,8 @@ struct knhk_lane_stats {
  * @lane_stats: user pointer to an array of struct knhk_lane_stats, filled
  *	for min(in @lanes, out @lanes) lanes; may be 0 when @lanes is 0
  * @submitted: tasks accepted
- * @executed: tasks run
+ * @executed: completions the lanes and the ordered chain produced,
+ *	%KNHK_STATUS_GUARD_FAILED ones included
  * @completed: completions read
  * @inflight: tasks accepted whose completion is not yet read
  * @instance: the instance's number: its debugfs directory is
@@ -554,8 +570,10 @@ struct knhk_stats {
  * @size: sizeof(struct knhk_barrier)
  * @flags: must be 0
  *
- * Returns once every task accepted before the call has run (its completion
- * may still be unread). Killable; -EINTR if interrupted.
+ * Returns once every task accepted before the call that runs without a
+ * further call has run (its completion may still be unread). It never waits
+ * for an ordered task not yet released, nor for a task of a lane in step
+ * mode (it returns at once there). Killable; -EINTR if interrupted.
  */
 struct knhk_barrier {
 	__u32 size;
