@@ -245,6 +245,23 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 	return true;
 }
 
+/*
+ * Step mode: take up to @n of the credits run-cycle gave @lane, so that a
+ * run-cycle killed before its task ran can tell whether the worker still
+ * may run it (knhk_steps_cancel()). Return: the credits taken.
+ */
+static u32 knhk_steps_claim(struct knhk_lane *lane, u32 n)
+{
+	int old = atomic_read(&lane->steps), take;
+
+	do {
+		take = min_t(int, old, n);
+		if (take <= 0)
+			return 0;
+	} while (!atomic_try_cmpxchg(&lane->steps, &old, old - take));
+	return take;
+}
+
 /**
  * knhk_lane_run() - run a batch of a lane's waiting tasks
  * @lane: the lane; the caller is its current worker
@@ -266,7 +283,7 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 	n = min_t(u32, knhk_ring_ready(&lane->ring, KNHK_STAGE_EXEC),
 		  KNHK_RUN_BATCH);
 	if (inst->step_mode)
-		n = min_t(u32, n, atomic_read(&lane->steps));
+		n = knhk_steps_claim(lane, n);
 	if (!n)
 		return KNHK_LANE_IDLE;
 	ret = n == KNHK_RUN_BATCH ? KNHK_LANE_MORE : KNHK_LANE_IDLE;
@@ -280,10 +297,13 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 			break;
 		}
 	}
+	if (inst->step_mode && i < n) {
+		/* A killed run-cycle may be waiting to take its credit back. */
+		atomic_add(n - i, &lane->steps);
+		wake_up_all(&inst->wq);
+	}
 	if (!i)
 		return ret;
-	if (inst->step_mode)
-		atomic_sub(i, &lane->steps);
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_EXEC, i);
 	WRITE_ONCE(lane->nr_executed, lane->nr_executed + i);
 	if (wq_has_sleeper(&inst->wq))
@@ -922,6 +942,25 @@ static bool knhk_lane_reached(struct knhk_lane *lane, u32 target)
 	return (s32)(pos - target) >= 0;
 }
 
+/*
+ * A run-cycle killed while its task waits: take the credit back, unless the
+ * worker has claimed it (knhk_steps_claim()). A claimed credit is spent at
+ * once or given back (a full lossless stream), so the wait is short.
+ * Return: true if the task ran, and its completion is the caller's to take.
+ */
+static bool knhk_steps_cancel(struct knhk_instance *inst,
+			      struct knhk_lane *lane, u32 target)
+{
+	for (;;) {
+		if (atomic_dec_if_positive(&lane->steps) >= 0)
+			return false;
+		if (knhk_lane_reached(lane, target))
+			return true;
+		wait_event(inst->wq, knhk_lane_reached(lane, target) ||
+			   atomic_read(&lane->steps) > 0);
+	}
+}
+
 /**
  * knhk_instance_run_cycle() - step mode: run one lane's head task
  * @inst: the instance
@@ -929,7 +968,9 @@ static bool knhk_lane_reached(struct knhk_lane *lane, u32 target)
  *
  * The task runs on the lane's worker like any other; the call waits for it
  * and takes its completion from the ring itself (the reader skips lanes in
- * step mode).
+ * step mode). Killed while waiting, it leaves nothing behind: either the
+ * task has not run and will not run on its account, or it has run and the
+ * call returns its completion.
  *
  * Return: 0, -EINVAL outside step mode or for a lane out of range,
  * -ENODATA if the lane has no task waiting, -EINTR if killed.
@@ -952,22 +993,31 @@ int knhk_instance_run_cycle(struct knhk_instance *inst,
 		ret = -ENODATA;
 		goto out;
 	}
+	/*
+	 * The reader's lock first, killable: a read() may hold it for as
+	 * long as its copy_to_user() waits for a page. Once the credit is
+	 * given, the task's completion must be taken by this call.
+	 */
+	if (mutex_lock_killable(&inst->read_lock)) {
+		ret = -EINTR;
+		goto out;
+	}
 	target = READ_ONCE(lane->ring.cur[KNHK_STAGE_EXEC].pos) + 1;
 	atomic_inc(&lane->steps);
 	/* As in knhk_kick_lanes(): the credit before reading lane->cpu. */
 	smp_mb__after_atomic();
 	knhk_worker_kick(READ_ONCE(lane->cpu));
-	if (wait_event_killable(inst->wq, knhk_lane_reached(lane, target))) {
+	if (wait_event_killable(inst->wq, knhk_lane_reached(lane, target)) &&
+	    !knhk_steps_cancel(inst, lane, target)) {
 		ret = -EINTR;
-		goto out;
+		goto unlock;
 	}
-
-	mutex_lock(&inst->read_lock);
 	if (knhk_ring_ready(&lane->ring, KNHK_STAGE_REAP)) {
 		s = knhk_ring_slot(&lane->ring, KNHK_STAGE_REAP, 0);
 		knhk_fill_completion(&rc->completion, lane, &lane->slots[s]);
 		knhk_reaped(inst, lane, 1);
 	}
+unlock:
 	mutex_unlock(&inst->read_lock);
 out:
 	mutex_unlock(&inst->lock);

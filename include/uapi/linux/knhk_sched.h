@@ -379,7 +379,8 @@ struct knhk_release {
  *
  * Step mode only (-EINVAL otherwise). The task runs on the lane's worker;
  * its completion is returned here, not through read(). -ENODATA if the
- * lane has no task waiting.
+ * lane has no task waiting. Killable: a killed run-cycle either has not
+ * run the task (-EINTR; the next run-cycle runs it) or has, and returns it.
  */
 struct knhk_run_cycle {
 	__u32 size;
