@@ -81,6 +81,9 @@ static void task_every_opcode(struct kunit *test)
 			want = knhk_mix64(5 ^ 1);
 		u.prog[0] = insn(KNHK_OP_LDI, 1, 0, cases[i].r1);
 		u.prog[1] = insn(cases[i].op, 0, 1, cases[i].imm);
+		/* LDI and ROL use no source register: it must be 0. */
+		if (cases[i].op == KNHK_OP_LDI || cases[i].op == KNHK_OP_ROL)
+			u.prog[1].src = 0;
 		KUNIT_ASSERT_EQ(test, knhk_task_import(&t, &u, KNHK_TASK_PLAIN), 0);
 		knhk_task_run(&t, NULL, &res);
 		KUNIT_EXPECT_EQ_MSG(test, res.output, want, "op %u", cases[i].op);
@@ -208,6 +211,12 @@ static void task_verifier_rejects(struct kunit *test)
 	BAD("plain writes shared", u->prog[0] = insn(KNHK_OP_STS, 0, 0, 0));
 	BAD("plain reads shared", u->prog[0] = insn(KNHK_OP_LDS, 0, 0, 0));
 	BAD("pure with program", u->kind = KNHK_WORK_PURE);
+	BAD("ldi with src", u->prog[0] = insn(KNHK_OP_LDI, 0, 1, 0));
+	BAD("rol with src", u->prog[0] = insn(KNHK_OP_ROL, 0, 1, 3));
+	BAD("ldl with src", u->prog[0] = insn(KNHK_OP_LDL, 0, 1, 0));
+	BAD("stl with dst", u->prog[0] = insn(KNHK_OP_STL, 1, 0, 0));
+	BAD("add with imm", u->prog[0] = insn(KNHK_OP_ADD, 0, 1, 1));
+	BAD("mix with imm", u->prog[0] = insn(KNHK_OP_MIX, 0, 1, 1ULL << 63));
 #undef BAD
 }
 
@@ -225,6 +234,14 @@ static void task_verifier_accepts(struct kunit *test)
 			shared ? KNHK_TASK_ORDERED : KNHK_TASK_PLAIN;
 
 		u.prog[0] = insn(op, KNHK_NR_REGS - 1, KNHK_NR_REGS - 1, imm);
+		/* What the opcode does not use must be 0. */
+		if (op == KNHK_OP_LDI || op == KNHK_OP_ROL ||
+		    op == KNHK_OP_LDL || op == KNHK_OP_LDS)
+			u.prog[0].src = 0;
+		else if (op == KNHK_OP_STL || op == KNHK_OP_STS)
+			u.prog[0].dst = 0;
+		else
+			u.prog[0].imm = 0;
 		KUNIT_EXPECT_EQ_MSG(test, knhk_task_import(&t, &u, origin), 0,
 				    "op %u", op);
 	}

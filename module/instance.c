@@ -245,6 +245,23 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 	return true;
 }
 
+/*
+ * Step mode: take up to @n of the credits run-cycle gave @lane, so that a
+ * run-cycle killed before its task ran can tell whether the worker still
+ * may run it (knhk_steps_cancel()). Return: the credits taken.
+ */
+static u32 knhk_steps_claim(struct knhk_lane *lane, u32 n)
+{
+	int old = atomic_read(&lane->steps), take;
+
+	do {
+		take = min_t(int, old, n);
+		if (take <= 0)
+			return 0;
+	} while (!atomic_try_cmpxchg(&lane->steps, &old, old - take));
+	return take;
+}
+
 /**
  * knhk_lane_run() - run a batch of a lane's waiting tasks
  * @lane: the lane; the caller is its current worker
@@ -266,7 +283,7 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 	n = min_t(u32, knhk_ring_ready(&lane->ring, KNHK_STAGE_EXEC),
 		  KNHK_RUN_BATCH);
 	if (inst->step_mode)
-		n = min_t(u32, n, atomic_read(&lane->steps));
+		n = knhk_steps_claim(lane, n);
 	if (!n)
 		return KNHK_LANE_IDLE;
 	ret = n == KNHK_RUN_BATCH ? KNHK_LANE_MORE : KNHK_LANE_IDLE;
@@ -280,10 +297,13 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 			break;
 		}
 	}
+	if (inst->step_mode && i < n) {
+		/* A killed run-cycle may be waiting to take its credit back. */
+		atomic_add(n - i, &lane->steps);
+		wake_up_all(&inst->wq);
+	}
 	if (!i)
 		return ret;
-	if (inst->step_mode)
-		atomic_sub(i, &lane->steps);
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_EXEC, i);
 	WRITE_ONCE(lane->nr_executed, lane->nr_executed + i);
 	if (wq_has_sleeper(&inst->wq))
@@ -300,9 +320,9 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 	return ret;
 }
 
-/* Log a call of the submit path that brings something in. */
-static void knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
-			   u32 arg, const void *data, u32 len, u64 aux)
+/* Log a call of the submit path that brings something in; its timestamp. */
+static u64 knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
+			  u32 arg, const void *data, u32 len, u64 aux)
 {
 	struct knhk_event ev = {
 		.type	= type,
@@ -316,6 +336,7 @@ static void knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
 	};
 
 	knhk_emit(inst, &ev, data);
+	return ev.ts;
 }
 
 static void knhk_log_enqueued(struct knhk_instance *inst,
@@ -392,10 +413,16 @@ static bool knhk_below_limit(struct knhk_instance *inst)
 	       inst->cq_size;
 }
 
+/*
+ * An ordered task needs a free entry of the ordered queue, which waiting
+ * tasks and released ones whose completion is unread share: the reader
+ * frees the latter.
+ */
 static bool knhk_has_room(struct knhk_instance *inst, struct knhk_lane *lane)
 {
 	return knhk_below_limit(inst) &&
-	       (!lane || knhk_ring_ready(&lane->ring, KNHK_STAGE_SUBMIT));
+	       (lane ? knhk_ring_ready(&lane->ring, KNHK_STAGE_SUBMIT) :
+		knhk_ordered_room(inst));
 }
 
 /*
@@ -469,8 +496,9 @@ static void knhk_batch_order(const struct knhk_instance *inst, u32 count,
  * priority order, waiting for room as needed. See struct knhk_submit.
  *
  * Return: 0 when the whole batch is accepted; -EINVAL (bad entry or
- * batch), -EFAULT, -ENOSPC (ordered queue too full for the batch),
- * -ENOMEM, -EAGAIN, -EINTR, or -ERESTARTSYS after a signal.
+ * batch), -EFAULT, -ENOSPC (more ordered tasks than the ordered queue has
+ * free entries for, counting the waiting tasks only), -ENOMEM, -EAGAIN,
+ * -EINTR, or -ERESTARTSYS after a signal.
  */
 int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 			 bool ordered, bool nonblock)
@@ -494,8 +522,13 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 					     GFP_KERNEL_ACCOUNT);
 	if (inst->batch)
 		ret = knhk_batch_import(inst, sb, ordered);
+	/*
+	 * Only the waiting tasks count here, which only this submit path and
+	 * its releases change: whether the reader has caught up must not
+	 * decide between -ENOSPC and success (it may make the call wait).
+	 */
 	if (!ret && ordered &&
-	    knhk_ordered_room(inst) < sb->count - sb->accepted)
+	    inst->ring_size - inst->heap_nr < sb->count - sb->accepted)
 		ret = -ENOSPC;
 	if (!ret)
 		ret = knhk_instance_start(inst);
@@ -532,9 +565,16 @@ out:
  * Run the waiting ordered tasks up to @watermark (or all), one at a time in
  * heap order, against the shared state; with @lock held. Their results go
  * to the ordered chain's ring, where the completion reader finds them.
+ *
+ * The release, logged at @release_ts, is the cause of each: the ordered
+ * clock receives @release_ts, then ticks once per task (the first task's
+ * max(clock, @release_ts) + 1 does both). @release_ts is later than each
+ * task's enqueue and than everything the submit path did before, so every
+ * task runs after its enqueue, its release and whatever it could observe.
+ * The tasks' own timestamps order them; they do not stamp them.
  */
 static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
-			    u64 watermark)
+			    u64 watermark, u64 release_ts)
 {
 	struct knhk_lane *ord = knhk_ordered_lane(inst);
 	struct knhk_ordered_item item;
@@ -549,7 +589,7 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
 		slot = &ord->slots[s];
 		slot->task = item.task;
 		/* A full lossless stream holds a release up, but not a kill. */
-		while (!knhk_slot_execute(ord, slot, inst->shared, item.ts,
+		while (!knhk_slot_execute(ord, slot, inst->shared, release_ts,
 					  raw_smp_processor_id(),
 					  fatal_signal_pending(current)))
 			knhk_replay_wait();
@@ -570,8 +610,10 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
  * @inst: the instance
  * @rel: the release; @rel->released is set
  *
- * Return: 0, -EINVAL if the instance was never configured nor given a
- * task (there is nothing a release could mean), -ENOMEM or -EINTR.
+ * Like every call, valid on a never-configured instance, which it starts
+ * with the defaults: with nothing waiting it releases 0 tasks.
+ *
+ * Return: 0, -ENOMEM or -EINTR.
  */
 int knhk_instance_release(struct knhk_instance *inst,
 			  struct knhk_release *rel)
@@ -580,20 +622,18 @@ int knhk_instance_release(struct knhk_instance *inst,
 		u64 watermark;
 		u64 flags;
 	} in = { rel->watermark, rel->flags };
+	u64 ts;
 	int ret;
 
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
-	ret = -EINVAL;
-	if (!inst->configured && !inst->started)
-		goto out;
 	ret = knhk_instance_start(inst);
 	if (ret)
 		goto out;
-	knhk_log_input(inst, KNHK_EV_EXTERNAL_INPUT, KNHK_INPUT_RELEASE,
-		       rel->flags, &in, sizeof(in), rel->watermark);
+	ts = knhk_log_input(inst, KNHK_EV_EXTERNAL_INPUT, KNHK_INPUT_RELEASE,
+			    rel->flags, &in, sizeof(in), rel->watermark);
 	rel->released = knhk_run_ordered(inst, rel->flags & KNHK_RELEASE_ALL,
-					 rel->watermark);
+					 rel->watermark, ts);
 out:
 	mutex_unlock(&inst->lock);
 	return ret;
@@ -699,10 +739,10 @@ static int knhk_wait_all_run(struct knhk_instance *inst)
  * @inst: the instance
  *
  * Holds the submit lock, so it waits for exactly the tasks accepted before
- * it. Ordered tasks not yet released are not waited for.
+ * it. It waits only for tasks that run without a further call: not for
+ * ordered tasks not yet released, nor for the lanes in step mode.
  *
- * Return: 0, -EINVAL in step mode (lanes run only by run-cycle), or -EINTR
- * if killed.
+ * Return: 0, or -EINTR if killed.
  */
 int knhk_instance_barrier(struct knhk_instance *inst)
 {
@@ -710,7 +750,7 @@ int knhk_instance_barrier(struct knhk_instance *inst)
 
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
-	ret = inst->step_mode ? -EINVAL : knhk_wait_all_run(inst);
+	ret = knhk_wait_all_run(inst);
 	mutex_unlock(&inst->lock);
 	return ret;
 }
@@ -902,6 +942,25 @@ static bool knhk_lane_reached(struct knhk_lane *lane, u32 target)
 	return (s32)(pos - target) >= 0;
 }
 
+/*
+ * A run-cycle killed while its task waits: take the credit back, unless the
+ * worker has claimed it (knhk_steps_claim()). A claimed credit is spent at
+ * once or given back (a full lossless stream), so the wait is short.
+ * Return: true if the task ran, and its completion is the caller's to take.
+ */
+static bool knhk_steps_cancel(struct knhk_instance *inst,
+			      struct knhk_lane *lane, u32 target)
+{
+	for (;;) {
+		if (atomic_dec_if_positive(&lane->steps) >= 0)
+			return false;
+		if (knhk_lane_reached(lane, target))
+			return true;
+		wait_event(inst->wq, knhk_lane_reached(lane, target) ||
+			   atomic_read(&lane->steps) > 0);
+	}
+}
+
 /**
  * knhk_instance_run_cycle() - step mode: run one lane's head task
  * @inst: the instance
@@ -909,7 +968,9 @@ static bool knhk_lane_reached(struct knhk_lane *lane, u32 target)
  *
  * The task runs on the lane's worker like any other; the call waits for it
  * and takes its completion from the ring itself (the reader skips lanes in
- * step mode).
+ * step mode). Killed while waiting, it leaves nothing behind: either the
+ * task has not run and will not run on its account, or it has run and the
+ * call returns its completion.
  *
  * Return: 0, -EINVAL outside step mode or for a lane out of range,
  * -ENODATA if the lane has no task waiting, -EINTR if killed.
@@ -932,22 +993,31 @@ int knhk_instance_run_cycle(struct knhk_instance *inst,
 		ret = -ENODATA;
 		goto out;
 	}
+	/*
+	 * The reader's lock first, killable: a read() may hold it for as
+	 * long as its copy_to_user() waits for a page. Once the credit is
+	 * given, the task's completion must be taken by this call.
+	 */
+	if (mutex_lock_killable(&inst->read_lock)) {
+		ret = -EINTR;
+		goto out;
+	}
 	target = READ_ONCE(lane->ring.cur[KNHK_STAGE_EXEC].pos) + 1;
 	atomic_inc(&lane->steps);
 	/* As in knhk_kick_lanes(): the credit before reading lane->cpu. */
 	smp_mb__after_atomic();
 	knhk_worker_kick(READ_ONCE(lane->cpu));
-	if (wait_event_killable(inst->wq, knhk_lane_reached(lane, target))) {
+	if (wait_event_killable(inst->wq, knhk_lane_reached(lane, target)) &&
+	    !knhk_steps_cancel(inst, lane, target)) {
 		ret = -EINTR;
-		goto out;
+		goto unlock;
 	}
-
-	mutex_lock(&inst->read_lock);
 	if (knhk_ring_ready(&lane->ring, KNHK_STAGE_REAP)) {
 		s = knhk_ring_slot(&lane->ring, KNHK_STAGE_REAP, 0);
 		knhk_fill_completion(&rc->completion, lane, &lane->slots[s]);
 		knhk_reaped(inst, lane, 1);
 	}
+unlock:
 	mutex_unlock(&inst->read_lock);
 out:
 	mutex_unlock(&inst->lock);

@@ -124,6 +124,12 @@ static long knhk_ioc_submit(struct knhk_instance *inst, void __user *uarg,
 		return ret;
 	if (sb.flags || sb.reserved)
 		return -EINVAL;
+	/*
+	 * The caller learns how far the call got only from the struct: one
+	 * that cannot be written back is refused before anything is accepted.
+	 */
+	if (KNHK_COPY_OUT(uarg, sb, usize))
+		return -EFAULT;
 	ret = knhk_instance_submit(inst, &sb, ordered, nonblock);
 	/* Whatever happened, say how far it got. */
 	if (KNHK_COPY_OUT(uarg, sb, usize))
@@ -258,38 +264,61 @@ static long knhk_ioc_stats(struct knhk_instance *inst, void __user *uarg)
 	return KNHK_COPY_OUT(uarg, st, usize);
 }
 
+/* Every ioctl, by number: its direction is checked, its size is not. */
+static const unsigned int knhk_iocs[] = {
+	KNHK_IOC_VERSION, KNHK_IOC_CONFIGURE, KNHK_IOC_ENQUEUE,
+	KNHK_IOC_BARRIER, KNHK_IOC_STATS, KNHK_IOC_SUBMIT,
+	KNHK_IOC_ENQUEUE_ORDERED, KNHK_IOC_SUBMIT_ORDERED, KNHK_IOC_RELEASE,
+	KNHK_IOC_RUN_CYCLE, KNHK_IOC_GUARDS, KNHK_IOC_LOAD_SHARED,
+	KNHK_IOC_DIGEST,
+};
+
+/*
+ * The ioctl number encodes the size of the struct the caller was built
+ * with, which may be an older, smaller version or a newer, larger one: so
+ * the number is matched by type, direction and index only, and the size is
+ * the struct's own @size field (knhk_copy_in()).
+ */
 static long knhk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct knhk_instance *inst = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	bool nonblock = file->f_flags & O_NONBLOCK;
+	unsigned int nr = _IOC_NR(cmd);
 
-	switch (cmd) {
-	case KNHK_IOC_VERSION:
+	/* The table is in number order: the index is the number. */
+	BUILD_BUG_ON(_IOC_NR(KNHK_IOC_DIGEST) != ARRAY_SIZE(knhk_iocs) - 1);
+	if (_IOC_TYPE(cmd) != KNHK_IOC_MAGIC || nr >= ARRAY_SIZE(knhk_iocs) ||
+	    _IOC_NR(knhk_iocs[nr]) != nr ||
+	    _IOC_DIR(cmd) != _IOC_DIR(knhk_iocs[nr]))
+		return -ENOTTY;
+
+	switch (nr) {
+	case _IOC_NR(KNHK_IOC_VERSION):
 		return knhk_ioc_version(uarg);
-	case KNHK_IOC_CONFIGURE:
+	case _IOC_NR(KNHK_IOC_CONFIGURE):
 		return knhk_ioc_configure(inst, uarg);
-	case KNHK_IOC_ENQUEUE:
+	case _IOC_NR(KNHK_IOC_ENQUEUE):
 		return knhk_ioc_enqueue(inst, uarg, false, nonblock);
-	case KNHK_IOC_ENQUEUE_ORDERED:
+	case _IOC_NR(KNHK_IOC_ENQUEUE_ORDERED):
 		return knhk_ioc_enqueue(inst, uarg, true, nonblock);
-	case KNHK_IOC_SUBMIT:
+	case _IOC_NR(KNHK_IOC_SUBMIT):
 		return knhk_ioc_submit(inst, uarg, false, nonblock);
-	case KNHK_IOC_SUBMIT_ORDERED:
+	case _IOC_NR(KNHK_IOC_SUBMIT_ORDERED):
 		return knhk_ioc_submit(inst, uarg, true, nonblock);
-	case KNHK_IOC_RELEASE:
+	case _IOC_NR(KNHK_IOC_RELEASE):
 		return knhk_ioc_release(inst, uarg);
-	case KNHK_IOC_RUN_CYCLE:
+	case _IOC_NR(KNHK_IOC_RUN_CYCLE):
 		return knhk_ioc_run_cycle(inst, uarg);
-	case KNHK_IOC_GUARDS:
+	case _IOC_NR(KNHK_IOC_GUARDS):
 		return knhk_ioc_guards(inst, uarg);
-	case KNHK_IOC_LOAD_SHARED:
+	case _IOC_NR(KNHK_IOC_LOAD_SHARED):
 		return knhk_ioc_load_shared(inst, uarg);
-	case KNHK_IOC_BARRIER:
+	case _IOC_NR(KNHK_IOC_BARRIER):
 		return knhk_ioc_barrier(inst, uarg);
-	case KNHK_IOC_DIGEST:
+	case _IOC_NR(KNHK_IOC_DIGEST):
 		return knhk_ioc_digest(inst, uarg);
-	case KNHK_IOC_STATS:
+	case _IOC_NR(KNHK_IOC_STATS):
 		return knhk_ioc_stats(inst, uarg);
 	default:
 		return -ENOTTY;

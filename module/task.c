@@ -50,6 +50,27 @@ static int knhk_op_check(const struct knhk_insn *in,
 	}
 }
 
+/*
+ * Whether the fields @in->op does not use are zero: the source register of
+ * LDI, ROL and the loads, the destination of the stores, the immediate of
+ * the register ALU operations. Zero now, they can be given a meaning later.
+ */
+static bool knhk_op_unused_zero(const struct knhk_insn *in)
+{
+	switch (in->op) {
+	case KNHK_OP_LDI:
+	case KNHK_OP_ROL:
+	case KNHK_OP_LDL:
+	case KNHK_OP_LDS:
+		return !in->src;
+	case KNHK_OP_STL:
+	case KNHK_OP_STS:
+		return !in->dst;
+	default:
+		return !in->imm;
+	}
+}
+
 static bool knhk_mem_is_zero(const void *p, size_t len)
 {
 	return !len || (!*(const u8 *)p && !memcmp(p, p + 1, len - 1));
@@ -66,7 +87,8 @@ static int knhk_prog_import(struct knhk_task_x *t, const struct knhk_task *u,
 		const struct knhk_insn *in = &u->prog[i];
 
 		if (in->dst >= KNHK_NR_REGS || in->src >= KNHK_NR_REGS ||
-		    in->reserved || knhk_op_check(in, origin))
+		    in->reserved || knhk_op_check(in, origin) ||
+		    !knhk_op_unused_zero(in))
 			return -EINVAL;
 		t->prog[i].op = in->op;
 		t->prog[i].dst = in->dst;
@@ -85,7 +107,8 @@ static int knhk_prog_import(struct knhk_task_x *t, const struct knhk_task *u,
  *
  * Checks every field of @u: the kind, priority and budget, the guard ids,
  * each instruction's opcode, registers and state slot, and that unused and
- * reserved entries are zero (so that they can be given a meaning later).
+ * reserved entries, and the fields an instruction does not use, are zero
+ * (so that they can be given a meaning later).
  * Guards are only checked for range here; whether they hold is the
  * instance's business (knhk_guards_hold()). @t->enqueue_ts and
  * @t->guard_failed are left 0.

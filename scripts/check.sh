@@ -43,6 +43,8 @@ SMP=4
 
 PASSED=0 FAILED=0 SKIPPED=0
 STAGE_FAILED=0
+# Replay logs whose happens-before was checked, and their events.
+HB_LOGS=0 HB_EVENTS=0
 FAILURES=()
 
 # Results of stages that later stages need.
@@ -76,6 +78,19 @@ run_stage() {
 	local msg="$((PASSED - p0)) passed, $((FAILED - f0)) failed"
 	[ "$SKIPPED" = "$s0" ] || msg+=", $((SKIPPED - s0)) skipped"
 	echo "   [$letter] $msg in $(($(date +%s) - start))s"
+}
+
+# Every replay log a guest verifies prints `happens-before: ok, N events
+# checked` (knhkctl replay verify and replay run, the selftests that merge
+# logs); a violation fails its test. Count them: $1 label, $2... guest logs.
+hb_count() {
+	local label=$1 n m
+	shift
+	read -r n m < <(cat "$@" 2>/dev/null |
+		grep -a -o 'happens-before: ok, [0-9]* events checked' |
+		awk '{n++; m += $3} END {print n + 0, m + 0}')
+	HB_LOGS=$((HB_LOGS + n)) HB_EVENTS=$((HB_EVENTS + m))
+	echo "   happens-before: $n logs, $m events checked ($label)"
 }
 
 # --- a. dependencies ----------------------------------------------------
@@ -513,6 +528,7 @@ selftest_lane() {
 	# The reliability suites' own numbers, for the record.
 	grep -a -E '^# .*(failure points in all|fuzz: [0-9]+ calls|load/unload cycles:)' \
 		"$LOGS/$name.log" | sed "s/^# /   $lane: /" || true
+	hb_count "$name" "$LOGS/$name.log"
 }
 
 stage_selftests() {
@@ -622,10 +638,14 @@ report $? "insmod knhk_sched.ko"
 $K replay run /knhk/a.log
 expect 0 $? "xvm: replay run of the -smp 2 log at -smp 4: EXACT_MATCH"
 $K replay dump --lanes 8 /tmp/b.log /knhk/xvm.knhk
+$K replay verify /tmp/b.log
+expect 0 $? "xvm: replay verify of the 8-lane log"
 $K replay diff /knhk/a.log /tmp/b.log
 expect 10 $? "xvm: 8 lanes instead of 4: MINOR_DIFFERENCE"
 sed 's/^pure 602 1 guards=3$/pure 602 2 guards=3/' /knhk/xvm.knhk >/tmp/alt.knhk
 $K replay dump /tmp/c.log /tmp/alt.knhk
+$K replay verify /tmp/c.log
+expect 0 $? "xvm: replay verify of the altered log"
 $K replay diff /knhk/a.log /tmp/c.log >/tmp/diff.out
 expect 11 $? "xvm: task 602 altered: DIVERGED"
 cat /tmp/diff.out
@@ -665,6 +685,7 @@ stage_xvm() {
 	SMP=4 boot_guest xvm-replay "$image" "$STOCK_TIMEOUT" "$dir/replay"
 	grep -a -A6 'DIVERGED' "$LOGS/xvm-replay.log" | grep -av '^KNHK-CASE' |
 		head -8 | sed 's/^/   | /'
+	hb_count xvm "$log" "$LOGS/xvm-replay.log"
 }
 
 # --- k. the determinism matrix ------------------------------------------
@@ -756,6 +777,7 @@ check_log() {
 		cat /tmp/verify.out
 		[ "$r" = 0 ] && r=96
 	}
+	grep -a '^happens-before: ok' /tmp/verify.out
 	/knhk/knhkctl replay diff $REF /tmp/row.log >/tmp/diff.out 2>&1 && return 0
 	echo "KNHK-DIFF-BEGIN $SMP $KERNEL $p $h $s"
 	head -n 40 /tmp/diff.out
@@ -911,6 +933,9 @@ stage_matrix() {
 		*) kt_set "$K_LABEL" digest "$want" ;;
 		esac
 	done
+	local -a mlogs=()
+	for g in $groups; do mlogs+=("$LOGS/matrix-$g.log"); done
+	hb_count matrix "${mlogs[@]}"
 	# Every run whose replay log is not the reference's: knhkctl's diff.
 	for g in $groups; do
 		sed -n '/^KNHK-DIFF-BEGIN /,/^KNHK-DIFF-END$/p' "$LOGS/matrix-$g.log" 2>/dev/null |
@@ -1016,6 +1041,8 @@ main() {
 	run_stage s "KUnit and selftests on the KCSAN kernel" stage_kcsan
 	run_stage k "the determinism matrix: VM sizes, kernels, perturbation, hotplug, stealing" stage_matrix
 	print_kernel_table
+	[ "$HB_LOGS" = 0 ] ||
+		echo "== happens-before: $HB_LOGS logs, $HB_EVENTS events checked"
 	echo "== total $(($(date +%s) - start))s; logs in $LOGS"
 	if [ "$FAILED" -gt 0 ]; then
 		echo "== failures:"

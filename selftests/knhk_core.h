@@ -18,8 +18,10 @@
  *   Its programs see only that lane's 16 state slots.
  * - Ordered tasks wait until a release; a release takes the waiting tasks
  *   with T <= watermark (all of them with KNHK_RELEASE_ALL) and runs them in
- *   (T, lane, submission order) order: ordered_clock = max(ordered_clock,
- *   T) + 1. Their programs see only the 64 shared slots; a shared-state load
+ *   (T, lane, submission order) order. The release ticks the submit clock
+ *   (R); the ordered clock becomes max(ordered_clock, R) and each task
+ *   ticks it: T orders, R stamps. Their programs see only the 64 shared
+ *   slots; a shared-state load
  *   lands between the releases before it and the releases after it.
  * - Guards are evaluated when the task is accepted, against the guard table
  *   as the submit path's calls left it. A task whose guards fail completes
@@ -333,9 +335,12 @@ static inline bool cm_held_less(const struct cm_held *a,
 /* A release: returns how many ordered tasks it runs. */
 static inline __u32 cm_release(struct core_model *m, bool all, __u64 wm)
 {
+	__u64 r = cm_tick(m);
 	__u32 n = 0;
 
-	cm_event(m, cm_tick(m));
+	cm_event(m, r);
+	if (m->ordered_clock < r)
+		m->ordered_clock = r;
 	for (;;) {
 		size_t i, best = m->nheld;
 		struct cm_task *x;
@@ -351,7 +356,7 @@ static inline __u32 cm_release(struct core_model *m, bool all, __u64 wm)
 			break;
 		x = &m->tasks[m->held[best].idx];
 		cm_work(&x->task, x->guard_failed, m->shared, &x->want);
-		x->want.execute_ts = cm_recv(&m->ordered_clock, x->ts);
+		x->want.execute_ts = ++m->ordered_clock;
 		x->ran = true;
 		cm_event(m, x->want.execute_ts);
 		m->executed++;
@@ -558,6 +563,7 @@ static inline void core_gen_prog(struct knhk_task *t, bool ordered, __u64 *s)
 			op = alu[core_below(s, ARRAY_SIZE(alu))];
 		}
 		task_insn(t, op, dst, src, imm);
+		insn_zero_unused(&t->prog[t->ninsns - 1]);
 	}
 }
 

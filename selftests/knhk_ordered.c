@@ -7,7 +7,8 @@
  *
  * Timestamps worked out by hand in the comments follow the contract:
  * submit clock: ordered task T gets max(clock, T) + 1, anything else logged
- * gets clock + 1; ordered clock: max(ordered_clock, T) + 1, from 0.
+ * gets clock + 1; ordered clock, from 0: a release logged at R sets it to
+ * max(ordered_clock, R), then each task it runs ticks it.
  */
 #include "kselftest_harness.h"
 #include "knhk_core.h"
@@ -78,8 +79,8 @@ static __u64 probe_clock(struct __test_metadata *_metadata, int fd, __u64 id)
 /*
  * Seed example 2: A with timestamp 10, then B with timestamp 5. The submit
  * clock receives them: A max(0, 10) + 1 = 11, B max(11, 5) + 1 = 12. A
- * release runs B first, max(0, 5) + 1 = 6, then A, max(6, 10) + 1 = 11,
- * and is logged itself at 13.
+ * release, logged at 13, runs B first at 14, then A at 15: each after its
+ * own enqueue and after the release.
  */
 TEST_F(ord, seed_example_2)
 {
@@ -106,8 +107,8 @@ TEST_F(ord, seed_example_2)
 	EXPECT_TRUE(a->flags & KNHK_COMPLETION_ORDERED);
 	EXPECT_TRUE(b->flags & KNHK_COMPLETION_ORDERED);
 	EXPECT_LT(b->execute_ts, a->execute_ts);
-	EXPECT_EQ(6, b->execute_ts);
-	EXPECT_EQ(11, a->execute_ts);
+	EXPECT_EQ(14, b->execute_ts);
+	EXPECT_EQ(15, a->execute_ts);
 	EXPECT_EQ(11, a->enqueue_ts);
 	EXPECT_EQ(12, b->enqueue_ts);
 	EXPECT_EQ(knhk_mix64(0xaaaa), a->output);
@@ -123,15 +124,15 @@ TEST_F(ord, seed_example_2)
 
 /*
  * Watermarks. A(10), B(5), C(20): enqueue 11, 12, 21. Release <= 10 (22)
- * runs B at 6 and A at 11; C waits. D(3) submitted now (23) runs only in a
- * later release, although 3 < 10: release <= 10 (24) runs D at
- * max(11, 3) + 1 = 12. Release all (25) runs C at max(12, 20) + 1 = 21.
+ * runs B at 23 and A at 24; C waits. D(3) submitted now (23) runs only in
+ * a later release, although 3 < 10: release <= 10 (24) runs D at
+ * max(24, 24) + 1 = 25. Release all (25) runs C at 26.
  */
 TEST_F(ord, watermark_release)
 {
 	static const struct { __u64 id, ts, enq, exe; } x[] = {
-		{ 1, 10, 11, 11 }, { 2, 5, 12, 6 }, { 3, 20, 21, 21 },
-		{ 4, 3, 23, 12 },
+		{ 1, 10, 11, 24 }, { 2, 5, 12, 23 }, { 3, 20, 21, 26 },
+		{ 4, 3, 23, 25 },
 	};
 	struct knhk_ordered_task ot;
 	struct knhk_completion c[4];
@@ -172,13 +173,14 @@ TEST_F(ord, watermark_release)
  * Ties: equal timestamps run by lane, then by submission. Submitted in
  * order: ids 3, 5, 2, 9, 4 at T = 7 (lanes 3, 1, 2, 1, 0) and id 7 at T = 6
  * (lane 3). Run order: 7 (T 6), then 4 (lane 0), 5 and 9 (lane 1, in
- * submission order), 2, 3: execute_ts 7, 8, 9, 10, 11, 12.
+ * submission order), 2, 3; the release is logged at 14, so execute_ts 15,
+ * 16, 17, 18, 19, 20.
  */
 TEST_F(ord, ties_by_lane_then_submission)
 {
 	static const struct { __u64 id, ts, exe; } x[] = {
-		{ 3, 7, 12 }, { 5, 7, 9 }, { 2, 7, 11 }, { 9, 7, 10 },
-		{ 4, 7, 8 }, { 7, 6, 7 },
+		{ 3, 7, 20 }, { 5, 7, 17 }, { 2, 7, 19 }, { 9, 7, 18 },
+		{ 4, 7, 16 }, { 7, 6, 15 },
 	};
 	struct knhk_ordered_task ot;
 	struct knhk_completion c[6];
@@ -208,7 +210,7 @@ TEST_F(ord, ties_by_lane_then_submission)
  * Priority inside one ordered batch decides submission order, and so the
  * tie-break: three tasks at T = 50 on lane 2 with priorities low, high,
  * normal are accepted high (51), normal (52), low (53) and run in that
- * order at 51, 52, 53.
+ * order after the release (54): at 55, 56, 57.
  */
 TEST_F(ord, batch_priority_breaks_ties)
 {
@@ -234,7 +236,7 @@ TEST_F(ord, batch_priority_breaks_ties)
 
 		ASSERT_NE(NULL, g);
 		EXPECT_EQ(want[i], g->enqueue_ts);
-		EXPECT_EQ(want[i], g->execute_ts);
+		EXPECT_EQ(want[i] + 4, g->execute_ts);
 	}
 }
 
@@ -249,7 +251,7 @@ TEST_F(ord, shared_state_in_timestamp_order)
 	static const __u64 ts[8] = { 40, 10, 70, 20, 80, 30, 60, 50 };
 	struct knhk_ordered_task ot[8];
 	struct knhk_completion c[8];
-	__u64 h = 0, prev = 0;
+	__u64 h = 0, prev = 0, prev_exe = 0;
 	__u32 rel, i, k;
 
 	for (i = 0; i < 8; i++) {
@@ -287,8 +289,11 @@ TEST_F(ord, shared_state_in_timestamp_order)
 		EXPECT_EQ(ot[i].task.payload ^ h, g->output)
 			TH_LOG("T %llu", (unsigned long long)next);
 		EXPECT_EQ(4, g->ticks);
-		/* Distinct timestamps, rising: each runs at T + 1. */
-		EXPECT_EQ(next + 1, g->execute_ts);
+		/* In timestamp order, one tick apart, each after its enqueue. */
+		if (k)
+			EXPECT_EQ(prev_exe + 1, g->execute_ts);
+		EXPECT_LT(g->enqueue_ts, g->execute_ts);
+		prev_exe = g->execute_ts;
 	}
 }
 
@@ -413,7 +418,8 @@ TEST_F(ord, guards_at_submission)
 	EXPECT_EQ(KNHK_STATUS_GUARD_FAILED, by_id(c, 3, 0x32)->status);
 	EXPECT_EQ(0, by_id(c, 3, 0x32)->ticks);
 	EXPECT_EQ(0, by_id(c, 3, 0x32)->output);
-	EXPECT_EQ(3, by_id(c, 3, 0x32)->execute_ts);	/* max(2, 2) + 1 */
+	/* Guards 1, enqueues 2, 3, 4, guards 5, 6, release 7: 8, 9, 10. */
+	EXPECT_EQ(9, by_id(c, 3, 0x32)->execute_ts);
 	EXPECT_EQ(0xabc, by_id(c, 3, 0x33)->output);
 
 	/* Now guard 3 is clear and 4 set: the same tasks swap outcomes. */
@@ -436,9 +442,9 @@ TEST_F(ord, guards_at_submission)
 }
 
 /*
- * The largest timestamp, 2^62, is accepted: enqueue_ts 2^62 + 1, run at
- * 2^62 + 1. The two releases are logged at 2^62 + 2 and 2^62 + 3, so a
- * probe gets 2^62 + 4.
+ * The largest timestamp, 2^62, is accepted: enqueue_ts 2^62 + 1. The two
+ * releases are logged at 2^62 + 2 and 2^62 + 3, the second runs it at
+ * 2^62 + 4, and a probe gets 2^62 + 4 from the submit clock.
  */
 TEST_F(ord, largest_timestamp)
 {
@@ -454,7 +460,7 @@ TEST_F(ord, largest_timestamp)
 	EXPECT_EQ(1, rel);
 	ASSERT_EQ(1, knhk_read_all(self->fd, &c, 1));
 	EXPECT_EQ(CORE_TS_MAX + 1, c.enqueue_ts);
-	EXPECT_EQ(CORE_TS_MAX + 1, c.execute_ts);
+	EXPECT_EQ(CORE_TS_MAX + 4, c.execute_ts);
 	EXPECT_EQ(CORE_TS_MAX + 4, probe_clock(_metadata, self->fd, 2));
 }
 
@@ -515,8 +521,9 @@ TEST_F(ord, unreleased_not_waited_for)
 
 /*
  * The ordered queue holds ring_size tasks: waiting ones plus released ones
- * whose completion is unread. A batch that does not fit fails whole with
- * ENOSPC; reading completions makes room.
+ * whose completion is unread. A batch the waiting tasks leave no room for
+ * fails whole with ENOSPC; room held by unread completions is the
+ * reader's to make: the call waits for it (EAGAIN here, non-blocking).
  */
 TEST(ordered_queue_room)
 {
@@ -524,7 +531,7 @@ TEST(ordered_queue_room)
 	struct knhk_completion c[4];
 	struct knhk_submit sb;
 	__u32 rel, i;
-	int fd = open_dev(_metadata, 0);
+	int fd = open_dev(_metadata, O_NONBLOCK);
 
 	ASSERT_EQ(0, core_config(fd, 0, 4, 4, 20));
 	for (i = 0; i < 5; i++)
@@ -539,13 +546,13 @@ TEST(ordered_queue_room)
 	EXPECT_EQ(-ENOSPC, core_enqueue_ordered(fd, &ot[4]));
 	EXPECT_EQ(4, core_submitted(fd));
 
-	/* Released but unread still takes room. */
+	/* Released but unread still takes room, until read. */
 	ASSERT_EQ(0, core_release(fd, KNHK_RELEASE_ALL, 0, &rel));
 	EXPECT_EQ(4, rel);
-	EXPECT_EQ(-ENOSPC, core_enqueue_ordered(fd, &ot[4]));
+	EXPECT_EQ(-EAGAIN, core_enqueue_ordered(fd, &ot[4]));
 	ASSERT_EQ(1, knhk_read_all(fd, c, 1));
 	EXPECT_EQ(0, core_enqueue_ordered(fd, &ot[4]));
-	EXPECT_EQ(-ENOSPC, core_enqueue_ordered(fd, &ot[0]));
+	EXPECT_EQ(-EAGAIN, core_enqueue_ordered(fd, &ot[0]));
 	ASSERT_EQ(3, knhk_read_all(fd, c, 3));
 	EXPECT_EQ(5, core_submitted(fd));
 	/* Plain tasks do not use the ordered queue's room. */

@@ -24,8 +24,12 @@
 #define DEV		"/dev/" KNHK_DEVICE_NAME
 #define TIMEOUT		120	/* seconds per test: the debug kernel is slow */
 
-/* Digest of model_std() in tools/test/test_log.c, from its reference code. */
-#define KNOWN_DIGEST	0x271f2012cbca53b5ULL
+/*
+ * Digests of model_std() and model_ordered_std() in tools/test/test_log.c,
+ * from its reference code.
+ */
+#define KNOWN_DIGEST	0x2eaa7deb7fdd8461ULL
+#define KNOWN_ORDERED	0x842a88ddff3767f2ULL
 
 FIXTURE(replay) {
 	int fd;
@@ -145,11 +149,31 @@ static int run_dumped(struct __test_metadata *_metadata, struct _test_data_repla
 	return ret;
 }
 
+/*
+ * Happens-before on every event of a log (DESIGN.md section 2), as
+ * `knhkctl replay verify` checks it; the line printed is what make check
+ * counts.
+ */
+static void expect_hb(struct __test_metadata *_metadata, const struct knhk_log *log)
+{
+	struct knhk_verify v;
+
+	knhk_log_verify(log, &v);
+	EXPECT_EQ(KNHK_HB_OK, v.hb.rule) TH_LOG("happens-before: %s: %s",
+						knhk_hb_rule_name(v.hb.rule), v.hb.why);
+	if (v.hb.rule == KNHK_HB_OK)
+		printf("# happens-before: ok, %llu events checked%s\n",
+		       (unsigned long long)v.hb.events,
+		       v.hb.partial ? " (per source only: the log is incomplete)" : "");
+	fflush(stdout);
+}
+
 static void expect_complete(struct __test_metadata *_metadata, const struct knhk_log *log,
 			    const struct knhk_digest *dg)
 {
 	struct knhk_verify v;
 
+	expect_hb(_metadata, log);
 	knhk_log_verify(log, &v);
 	EXPECT_EQ(0, log->hdr.flags & KNHK_LOG_F_STREAM_ERROR);
 	EXPECT_EQ(0, log->hdr.dropped);
@@ -269,6 +293,41 @@ TEST_F_TIMEOUT(replay, known_answer, TIMEOUT)
 }
 
 /*
+ * The ordered known answer: the issue's case (T 3 submitted when the submit
+ * clock is past it) among plain tasks, a watermark release, a task with a
+ * smaller T submitted after it, a release of everything. Each ordered task
+ * is stamped by the ordered clock after its release's timestamp, so it
+ * runs after its own enqueue and after the release.
+ */
+TEST_F_TIMEOUT(replay, known_answer_ordered, TIMEOUT)
+{
+	static const char * const lines[] = {
+		"guard set 1", "pure 0 100", "pure 1 101", "pure 2 102", "pure 3 103",
+		"ordered 3 pure 10 200", "ordered 10 pure 11 201", "ordered 5 pure 12 202",
+		"pure 4 104", "release 10", "ordered 2 pure 13 203",
+		"ordered 40 pure 14 204", "pure 5 105", "release all",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		ASSERT_EQ(0, add(&self->w, "%s", lines[i]));
+	ASSERT_EQ(0, run_dumped(_metadata, self, 4, 0, 0, 0));
+	expect_complete(_metadata, &self->log, &self->x.digest);
+	for (i = 0; i < self->x.ncomp; i++) {
+		const struct knhk_completion *c = &self->x.comp[i];
+
+		if (c->flags & KNHK_COMPLETION_ORDERED)
+			EXPECT_LT(c->enqueue_ts, c->execute_ts)
+				TH_LOG("ordered task %llu: enqueued at %llu, executed at %llu",
+				       (unsigned long long)c->task_id,
+				       (unsigned long long)c->enqueue_ts,
+				       (unsigned long long)c->execute_ts);
+	}
+	EXPECT_EQ(KNOWN_ORDERED, self->x.digest.digest)
+		TH_LOG("kernel digest %016llx", (unsigned long long)self->x.digest.digest);
+}
+
+/*
  * Drop mode, two 8 KiB sub-buffers per CPU, read only after thousands of
  * tasks: many events are lost, and debugfs "dropped" counts exactly the
  * sequence numbers missing from the stream (inside it, and at each
@@ -311,6 +370,7 @@ TEST_F_TIMEOUT(replay, drops_are_counted, TIMEOUT)
 		EXPECT_LE(present[i], expect[i]);
 		missing += expect[i] - present[i];
 	}
+	expect_hb(_metadata, &self->log);
 	knhk_log_verify(&self->log, &v);
 	TH_LOG("%zu of %llu events read, %llu dropped, %llu in gaps", self->log.n,
 	       (unsigned long long)self->x.digest.events,
@@ -373,6 +433,7 @@ TEST_F_TIMEOUT(replay, replay_gives_exact_match, TIMEOUT)
 	knhk_log_header_init(&h, &x2.cfg, &x2.digest);
 	ASSERT_EQ(0, knhk_dump_log(&d2, &h, &log2, err));
 	EXPECT_EQ(self->x.digest.digest, x2.digest.digest);
+	expect_hb(_metadata, &log2);
 	knhk_log_diff(&file, &log2, &diff);
 	EXPECT_EQ(KNHK_EXACT_MATCH, diff.grade) TH_LOG("%s: %s", knhk_grade_name(diff.grade),
 						       diff.why);
@@ -408,6 +469,8 @@ TEST_F_TIMEOUT(replay, other_lanes_minor_difference, TIMEOUT)
 	ASSERT_EQ(0, knhk_exec_run(&x2, &self->w)) TH_LOG("%s", x2.err);
 	knhk_log_header_init(&h, &x2.cfg, NULL);
 	ASSERT_EQ(0, knhk_dump_log(&d2, &h, &log2, err));
+	expect_hb(_metadata, &self->log);
+	expect_hb(_metadata, &log2);
 	knhk_log_diff(&self->log, &log2, &diff);
 	EXPECT_EQ(KNHK_MINOR_DIFFERENCE, diff.grade) TH_LOG("%s: %s",
 							    knhk_grade_name(diff.grade),

@@ -244,6 +244,35 @@ static inline void task_insn(struct knhk_task *t, __u32 op, __u32 dst,
 	in->imm = imm;
 }
 
+/*
+ * Zero the fields @in->op does not use (src of LDI, ROL and the loads, dst
+ * of the stores, imm of the register ALU operations): the module rejects
+ * them otherwise. Generators draw every field and then call this, so the
+ * outputs stay what they were.
+ */
+static inline void insn_zero_unused(struct knhk_insn *in)
+{
+	switch (in->op) {
+	case KNHK_OP_LDI:
+	case KNHK_OP_ROL:
+	case KNHK_OP_LDL:
+	case KNHK_OP_LDS:
+		in->src = 0;
+		break;
+	case KNHK_OP_STL:
+	case KNHK_OP_STS:
+		in->dst = 0;
+		break;
+	case KNHK_OP_ADD:
+	case KNHK_OP_SUB:
+	case KNHK_OP_XOR:
+	case KNHK_OP_MUL:
+	case KNHK_OP_MIX:
+		in->imm = 0;
+		break;
+	}
+}
+
 /* Small deterministic PRNG (xorshift64*) for generated workloads. */
 static inline __u64 test_rand(__u64 *s)
 {
@@ -275,6 +304,7 @@ static inline void task_random(struct knhk_task *t, __u64 id, __u64 *seed)
 				imm %= KNHK_LANE_SLOTS;
 			task_insn(t, op, test_rand(seed) % KNHK_NR_REGS,
 				  test_rand(seed) % KNHK_NR_REGS, imm);
+			insn_zero_unused(&t->prog[t->ninsns - 1]);
 		}
 	}
 	t->priority = test_rand(seed) % 3;

@@ -39,6 +39,8 @@ run() {
 	shift
 	"$ctl" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	# verify and replay run check happens-before; make check counts these.
+	grep '^happens-before: ' "$tmp/out" | sed 's/^/# /'
 	[ "$rc" -eq "$want" ] && return 0
 	echo "knhkctl $*: exit $rc, want $want" >>"$tmp/err"
 	return 1
@@ -121,6 +123,16 @@ t_incomplete() {
 	run 12 replay verify "$tmp/d.log" && run 12 replay diff "$tmp/d.log" "$tmp/d.log"
 }
 
+# Every log the tests above dumped holds happens-before (verify's exit 14
+# otherwise): ordered tasks released after the submit clock passed their
+# timestamps included.
+t_verify_every_log() {
+	for f in a1 a2 r b p4 p16; do
+		run 0 replay verify "$tmp/$f.log" || return 1
+		grep -q '^happens-before: ok, [0-9]* events checked' "$tmp/out" || return 1
+	done
+}
+
 t_show() {
 	run 0 replay show "$tmp/a1.log" && grep -q 'TaskExecuted lane0 seq 0' "$tmp/out" &&
 		run 0 replay show --json "$tmp/a1.log" && grep -q '"events": \[' "$tmp/out"
@@ -165,7 +177,7 @@ t_rejected_task() {
 }
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..20"
 check dump
 check verify
 check verify_json
@@ -176,6 +188,7 @@ check diverged
 check diverged_json
 check minor
 check incomplete
+check verify_every_log
 check show
 check missing_file
 check truncated

@@ -648,11 +648,267 @@ void knhk_log_digest(const struct knhk_log *log, struct knhk_sum *sum)
 	sum->digest = XXH64_digest(&st);
 }
 
+/* An ordered task waiting for its release, as the kernel's heap holds it. */
+struct hb_wait {
+	uint64_t ts;		/* the caller's timestamp */
+	uint32_t lane;
+	uint64_t seq;		/* ordered submissions before it */
+	size_t enq;		/* its TaskEnqueued */
+};
+
+static int hb_wait_cmp(const void *x, const void *y)
+{
+	const struct hb_wait *a = x, *b = y;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if (a->lane != b->lane)
+		return a->lane < b->lane ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void hb_fail(struct knhk_hb *hb, const struct knhk_log *log, size_t i,
+		    enum knhk_hb_rule rule, const char *fmt, ...) __printf(5, 6);
+
+/* Record a violation at record @i, unless an earlier one is recorded. */
+static void hb_fail(struct knhk_hb *hb, const struct knhk_log *log, size_t i,
+		    enum knhk_hb_rule rule, const char *fmt, ...)
+{
+	char ev[160], what[KNHK_ERRLEN];
+	va_list ap;
+
+	if (hb->rule != KNHK_HB_OK && hb->index <= i)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	knhk_ev_describe(log->recs[i].ev, ev, sizeof(ev));
+	hb->rule = rule;
+	hb->index = i;
+	snprintf(hb->why, sizeof(hb->why), "#%zu %.120s: %.120s", i, ev, what);
+}
+
+/* One TaskExecuted @x against the TaskEnqueued @e it ran. */
+static void hb_pair(struct knhk_hb *hb, const struct knhk_log *log, size_t x,
+		    size_t e)
+{
+	const struct knhk_event *xe = log->recs[x].ev, *ee = log->recs[e].ev;
+
+	if (xe->task_id != ee->task_id) {
+		hb_fail(hb, log, x, KNHK_HB_UNMATCHED,
+			"ran in the place of task %llu (TaskEnqueued #%zu)",
+			(unsigned long long)ee->task_id, e);
+		return;
+	}
+	hb->tasks++;
+	if (xe->ts <= ee->ts)
+		hb_fail(hb, log, x, KNHK_HB_ENQUEUE,
+			"not after its TaskEnqueued #%zu (ts %llu)", e,
+			(unsigned long long)ee->ts);
+}
+
+/*
+ * Each lane runs its tasks in the order the submit path gave them: the
+ * k-th TaskExecuted of lane l is the k-th plain TaskEnqueued for lane l.
+ */
+static int hb_plain(const struct knhk_log *log, struct knhk_hb *hb)
+{
+	const uint32_t lanes = log->hdr.lanes;
+	size_t *enq = malloc((log->n + 1) * sizeof(*enq));
+	size_t *start = calloc(lanes + 1, sizeof(*start));
+	size_t *fill = calloc(lanes, sizeof(*fill));
+	size_t *ran = calloc(lanes, sizeof(*ran));
+	size_t i;
+	uint32_t l;
+
+	if (!enq || !start || !fill || !ran) {
+		free(enq);
+		free(start);
+		free(fill);
+		free(ran);
+		return -1;
+	}
+	/* The plain TaskEnqueued records, grouped by lane, in order. */
+	for (i = 0; i < log->n; i++) {
+		const struct knhk_event *ev = log->recs[i].ev;
+
+		if (ev->type == KNHK_EV_TASK_ENQUEUED && !ev->status &&
+		    ev->lane < lanes)
+			start[ev->lane + 1]++;
+	}
+	for (l = 0; l < lanes; l++)
+		start[l + 1] += start[l];
+	for (i = 0; i < log->n; i++) {
+		const struct knhk_event *ev = log->recs[i].ev;
+
+		if (ev->type == KNHK_EV_TASK_ENQUEUED && !ev->status &&
+		    ev->lane < lanes)
+			enq[start[ev->lane] + fill[ev->lane]++] = i;
+	}
+	for (i = 0; i < log->n; i++) {
+		const struct knhk_event *ev = log->recs[i].ev;
+
+		if (ev->type != KNHK_EV_TASK_EXECUTED || ev->source >= lanes)
+			continue;
+		l = ev->source;
+		if (ran[l] == fill[l])
+			hb_fail(hb, log, i, KNHK_HB_UNMATCHED,
+				"lane %u ran more tasks than were enqueued to it", l);
+		else
+			hb_pair(hb, log, i, enq[start[l] + ran[l]]);
+		ran[l]++;
+	}
+	free(enq);
+	free(start);
+	free(fill);
+	free(ran);
+	return 0;
+}
+
+/*
+ * The ordered chain: replay the submit path's calls, the heap included. A
+ * release takes the waiting tasks it covers in (T, lane, seq) order; each
+ * is the next TaskExecuted of the ordered chain, which must come after the
+ * release and after the task's own TaskEnqueued.
+ */
+static int hb_ordered(const struct knhk_log *log, struct knhk_hb *hb)
+{
+	struct hb_wait *wait = malloc((log->n + 1) * sizeof(*wait));
+	struct hb_wait *run = malloc((log->n + 1) * sizeof(*run));
+	size_t *chain = malloc((log->n + 1) * sizeof(*chain));
+	size_t i, k, nwait = 0, nchain = 0, next = 0;
+	uint64_t oseq = 0;
+
+	if (!wait || !run || !chain) {
+		free(wait);
+		free(run);
+		free(chain);
+		return -1;
+	}
+	for (i = 0; i < log->n; i++)
+		if (log->recs[i].ev->source == KNHK_SRC_ORDERED)
+			chain[nchain++] = i;
+	for (i = 0; i < log->n; i++) {
+		const struct knhk_event *ev = log->recs[i].ev;
+		size_t nrun = 0;
+		bool all;
+
+		if (ev->source != KNHK_SRC_SUBMIT)
+			continue;
+		if (ev->type == KNHK_EV_TASK_ENQUEUED && ev->status) {
+			wait[nwait++] = (struct hb_wait){ ev->aux, ev->lane, oseq++, i };
+			continue;
+		}
+		if (ev->type != KNHK_EV_EXTERNAL_INPUT ||
+		    ev->status != KNHK_INPUT_RELEASE)
+			continue;
+		all = ev->lane & KNHK_RELEASE_ALL;
+		for (k = 0; k < nwait; ) {
+			if (all || wait[k].ts <= ev->aux) {
+				run[nrun++] = wait[k];
+				wait[k] = wait[--nwait];
+			} else {
+				k++;
+			}
+		}
+		qsort(run, nrun, sizeof(*run), hb_wait_cmp);
+		for (k = 0; k < nrun; k++, next++) {
+			size_t x;
+
+			if (next == nchain) {
+				hb_fail(hb, log, run[k].enq, KNHK_HB_UNMATCHED,
+					"released by #%zu but never run", i);
+				continue;
+			}
+			x = chain[next];
+			hb_pair(hb, log, x, run[k].enq);
+			if (log->recs[x].ev->ts <= ev->ts)
+				hb_fail(hb, log, x, KNHK_HB_RELEASE,
+					"not after its release #%zu (ts %llu)", i,
+					(unsigned long long)ev->ts);
+		}
+	}
+	if (next < nchain)
+		hb_fail(hb, log, chain[next], KNHK_HB_UNMATCHED,
+			"ran on the ordered chain, but no release took it");
+	free(wait);
+	free(run);
+	free(chain);
+	return 0;
+}
+
+/**
+ * knhk_log_hb() - check that the log's timestamps respect happens-before
+ * @log: the log, in canonical order
+ * @partial: the log lacks events (drops, gaps): check only what does not
+ *	need every event, the per-source order
+ * @hb: the result; the earliest violation, by canonical position, is named
+ *
+ * The rules (DESIGN.md section 2): each source's timestamps strictly rise
+ * with its sequence numbers; a task's TaskExecuted.ts is above its
+ * TaskEnqueued.ts; an ordered task's is also above its release's. Which
+ * TaskEnqueued a TaskExecuted belongs to is worked out as the kernel works
+ * it: a lane's ring is FIFO, and a release runs what it takes in
+ * (timestamp, lane, submission) order; a TaskExecuted that this explains
+ * with another task id, or does not explain at all, is a violation too.
+ */
+void knhk_log_hb(const struct knhk_log *log, bool partial, struct knhk_hb *hb)
+{
+	struct {
+		uint64_t seq, ts;
+		size_t i;
+		bool any;
+	} last[KNHK_MAX_LANES + 2];
+	size_t i;
+
+	memset(hb, 0, sizeof(*hb));
+	memset(last, 0, sizeof(last));
+	hb->events = log->n;
+	hb->partial = partial;
+	for (i = 0; i < log->n; i++) {
+		const struct knhk_event *ev = log->recs[i].ev;
+		int s = src_index(ev->source, log->hdr.lanes);
+		bool seq_up, ts_up;
+
+		if (s < 0)
+			continue;
+		seq_up = ev->seq > last[s].seq;
+		ts_up = ev->ts > last[s].ts;
+		if (last[s].any && (ev->ts == last[s].ts || seq_up != ts_up))
+			hb_fail(hb, log, i, KNHK_HB_SOURCE,
+				"its source's seq %llu has ts %llu (#%zu): timestamps must rise with seq",
+				(unsigned long long)last[s].seq,
+				(unsigned long long)last[s].ts, last[s].i);
+		last[s].seq = ev->seq;
+		last[s].ts = ev->ts;
+		last[s].i = i;
+		last[s].any = true;
+	}
+	if (partial)
+		return;
+	if (hb_plain(log, hb) || hb_ordered(log, hb)) {
+		hb->rule = KNHK_HB_ENOMEM;
+		snprintf(hb->why, sizeof(hb->why), "out of memory");
+	}
+}
+
+const char *knhk_hb_rule_name(enum knhk_hb_rule rule)
+{
+	static const char * const names[] = {
+		"ok", "timestamps not rising with seq", "executed before enqueued",
+		"executed before its release", "execution without its enqueue",
+		"out of memory",
+	};
+
+	return (unsigned int)rule < ARRAY_SIZE(names) ? names[rule] : "?";
+}
+
 /**
  * knhk_log_verify() - recompute what the header claims
  * @log: the log
  * @v: what was found; the log verifies when !@v->incomplete,
- *	!@v->bad_hash and @v->sum equals the header's kernel values
+ *	!@v->bad_hash, @v->hb.rule is %KNHK_HB_OK and @v->sum equals the
+ *	header's kernel values
  */
 void knhk_log_verify(const struct knhk_log *log, struct knhk_verify *v)
 {
@@ -687,6 +943,7 @@ void knhk_log_verify(const struct knhk_log *log, struct knhk_verify *v)
 		v->missing = v->gaps;
 	v->incomplete = h->dropped || v->missing ||
 			h->flags & KNHK_LOG_F_STREAM_ERROR;
+	knhk_log_hb(log, v->incomplete, &v->hb);
 }
 
 /* One task outcome: a TaskExecuted event and its canonical position. */

@@ -142,6 +142,35 @@ struct knhk_sum {
 	uint64_t events;
 };
 
+/* Happens-before rules of DESIGN.md section 2, as knhk_log_hb() checks them. */
+enum knhk_hb_rule {
+	KNHK_HB_OK,
+	KNHK_HB_SOURCE,		/* a source's ts does not rise with its seq */
+	KNHK_HB_ENQUEUE,	/* TaskExecuted.ts not above its TaskEnqueued.ts */
+	KNHK_HB_RELEASE,	/* an ordered task's not above its release's */
+	KNHK_HB_UNMATCHED,	/* a TaskExecuted that no enqueue or release explains */
+	KNHK_HB_ENOMEM,		/* out of memory: nothing checked */
+};
+
+/**
+ * struct knhk_hb - what knhk_log_hb() found
+ * @rule: the rule broken by the first violation (canonical position), or
+ *	%KNHK_HB_OK
+ * @index: canonical index of the record that breaks it
+ * @why: one line naming that record and the event it should follow
+ * @events: records checked
+ * @tasks: TaskExecuted records matched to their TaskEnqueued (and release)
+ * @partial: the log is incomplete: only the per-source rule was checked
+ */
+struct knhk_hb {
+	enum knhk_hb_rule rule;
+	size_t index;
+	char why[KNHK_ERRLEN];
+	uint64_t events;
+	uint64_t tasks;
+	bool partial;
+};
+
 /**
  * struct knhk_verify - what knhk_log_verify() found
  * @sum: digest, checksum and count recomputed from the records
@@ -154,6 +183,7 @@ struct knhk_sum {
  * @gap_seq: first missing sequence number there
  * @incomplete: drops, gaps, missing events or a stream error: the digest
  *	cannot match
+ * @hb: the happens-before check
  */
 struct knhk_verify {
 	struct knhk_sum sum;
@@ -164,6 +194,7 @@ struct knhk_verify {
 	uint32_t gap_source;
 	uint64_t gap_seq;
 	bool incomplete;
+	struct knhk_hb hb;
 };
 
 /* Grades of knhk_log_diff(), best first. */
@@ -215,6 +246,8 @@ int knhk_rec_cmp(const struct knhk_event *a, const struct knhk_event *b);
 
 uint64_t knhk_hash(const void *data, size_t len, uint64_t seed);
 void knhk_log_digest(const struct knhk_log *log, struct knhk_sum *sum);
+void knhk_log_hb(const struct knhk_log *log, bool partial, struct knhk_hb *hb);
+const char *knhk_hb_rule_name(enum knhk_hb_rule rule);
 void knhk_log_verify(const struct knhk_log *log, struct knhk_verify *v);
 void knhk_log_diff(const struct knhk_log *a, const struct knhk_log *b,
 		   struct knhk_diff *d);

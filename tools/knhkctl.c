@@ -45,6 +45,7 @@ enum {
 	EXIT_DIVERGED = 11,	/* diff: DIVERGED */
 	EXIT_INCOMPLETE = 12,	/* drops or sequence gaps: cannot match */
 	EXIT_FILE = 13,		/* a file cannot be read or written */
+	EXIT_HB = 14,		/* verify: happens-before violated */
 };
 
 static const char *prog = "knhkctl";
@@ -67,7 +68,8 @@ static const char help_text[] =
 	"                              checksum, events)\n"
 	"  replay dump [OPTIONS] FILE WORK...   run --dump FILE, quietly\n"
 	"  replay verify LOG           recompute checksum and digest from the\n"
-	"                              records; compare with the header\n"
+	"                              records; compare with the header; check\n"
+	"                              happens-before on every event\n"
 	"  replay diff A B             compare two logs: EXACT_MATCH,\n"
 	"                              MINOR_DIFFERENCE, DIVERGED, INCOMPLETE\n"
 	"  replay run [--dump NEW] LOG  feed LOG's inputs to a new instance\n"
@@ -105,7 +107,8 @@ static const char help_text[] =
 	"4 permission denied, 5 an ioctl or read failed, 6 debugfs or replay\n"
 	"files missing, 7 log truncated or corrupt, 8 log version not supported,\n"
 	"9 verify mismatch, 10 MINOR_DIFFERENCE, 11 DIVERGED, 12 INCOMPLETE\n"
-	"(drops or sequence gaps), 13 a file cannot be read or written.\n";
+	"(drops or sequence gaps), 13 a file cannot be read or written,\n"
+	"14 happens-before violated (verify, replay run).\n";
 
 static noreturn void usage_error(const char *fmt, ...)
 {
@@ -614,6 +617,24 @@ static void print_header(const char *path, const struct knhk_log *log)
 	       (unsigned long long)h->events, (unsigned long long)h->dropped);
 }
 
+/*
+ * The happens-before line; check.sh counts the "ok" ones, so keep its
+ * words.
+ */
+static void print_hb(const struct knhk_hb *hb)
+{
+	if (hb->rule != KNHK_HB_OK)
+		printf("happens-before: VIOLATED (%s): %s\n",
+		       knhk_hb_rule_name(hb->rule), hb->why);
+	else if (hb->partial)
+		printf("happens-before: ok, %llu events checked %s\n",
+		       (unsigned long long)hb->events,
+		       "(per source only: the log is incomplete)");
+	else
+		printf("happens-before: ok, %llu events checked (%llu tasks)\n",
+		       (unsigned long long)hb->events, (unsigned long long)hb->tasks);
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	const struct knhk_log_header *h;
@@ -631,7 +652,9 @@ static int cmd_verify(int argc, char **argv)
 	ok_sum = !have || v.sum.checksum == h->checksum;
 	ok_dig = !have || v.sum.digest == h->digest;
 	ok_ev = !have || v.sum.events == h->kernel_events;
-	if (v.incomplete)
+	if (v.hb.rule != KNHK_HB_OK)
+		rc = EXIT_HB;
+	else if (v.incomplete)
 		rc = EXIT_INCOMPLETE;
 	else if (!ok_sum || !ok_dig || !ok_ev || v.bad_hash)
 		rc = EXIT_MISMATCH;
@@ -648,9 +671,17 @@ static int cmd_verify(int argc, char **argv)
 		printf("\"kernel_digest_present\": %s, \"gaps\": %llu, \"missing\": %llu, ",
 		       have ? "true" : "false", (unsigned long long)v.gaps,
 		       (unsigned long long)v.missing);
-		printf("\"bad_input_hashes\": %llu, \"result\": \"%s\"}\n",
-		       (unsigned long long)v.bad_hash,
-		       rc == EXIT_OK ? "OK" : rc == EXIT_INCOMPLETE ? "INCOMPLETE" : "MISMATCH");
+		printf("\"bad_input_hashes\": %llu, \"happens_before\": {\"events\": %llu, ",
+		       (unsigned long long)v.bad_hash, (unsigned long long)v.hb.events);
+		printf("\"tasks\": %llu, \"partial\": %s, \"violation\": ",
+		       (unsigned long long)v.hb.tasks, v.hb.partial ? "true" : "false");
+		if (v.hb.rule == KNHK_HB_OK)
+			printf("null");
+		else
+			json_str(v.hb.why);
+		printf("}, \"result\": \"%s\"}\n",
+		       rc == EXIT_OK ? "OK" : rc == EXIT_INCOMPLETE ? "INCOMPLETE" :
+		       rc == EXIT_HB ? "HAPPENS_BEFORE" : "MISMATCH");
 		knhk_log_free(&log);
 		return rc;
 	}
@@ -680,7 +711,10 @@ static int cmd_verify(int argc, char **argv)
 	if (v.gaps)
 		printf("sequence gaps: %llu events missing, the first seq %llu of source %#x\n",
 		       (unsigned long long)v.gaps, (unsigned long long)v.gap_seq, v.gap_source);
-	if (v.incomplete)
+	print_hb(&v.hb);
+	if (v.hb.rule != KNHK_HB_OK)
+		printf("verify: HAPPENS-BEFORE VIOLATED\n");
+	else if (v.incomplete)
 		printf("verify: INCOMPLETE: %llu dropped, %llu missing%s: %s\n",
 		       (unsigned long long)h->dropped, (unsigned long long)v.missing,
 		       h->flags & KNHK_LOG_F_STREAM_ERROR ? ", stream error" : "",
@@ -849,6 +883,7 @@ static int cmd_replay_run(int argc, char **argv)
 	struct knhk_exec x = { 0 };
 	char tmp[64] = "";
 	struct knhk_diff diff;
+	struct knhk_verify v;
 	int fd;
 
 	parse_run_opts(argc, argv, &o);
@@ -879,11 +914,15 @@ static int cmd_replay_run(int argc, char **argv)
 		unlink(tmp);
 	knhk_log_diff(&orig, &log, &diff);
 	print_diff(argv[optind], o.dump == tmp ? "(replay)" : o.dump, &orig, &log, &diff);
+	/* The new log is checked as `replay verify` would. */
+	knhk_log_verify(&log, &v);
+	if (!json)
+		print_hb(&v.hb);
 	knhk_log_free(&orig);
 	knhk_log_free(&log);
 	knhk_exec_free(&x);
 	knhk_wl_free(&w);
-	return grade_exit(diff.grade);
+	return v.hb.rule != KNHK_HB_OK ? EXIT_HB : grade_exit(diff.grade);
 }
 
 static int cmd_replay(int argc, char **argv)

@@ -19,6 +19,9 @@
 #include "knhk_log.h"
 #include "knhk_workload.h"
 
+/* Digest of model_ordered_std(); selftests/knhk_replay.c runs it too. */
+#define KNOWN_ORDERED	0x842a88ddff3767f2ULL
+
 static int tests, failures;
 static const char *corpus;
 
@@ -159,11 +162,18 @@ struct model {
 	uint32_t lanes;
 	uint64_t submit_clock, submit_seq;
 	uint64_t lane_clock[8], lane_seq[8];
+	uint64_t ordered_clock, ordered_seq, ordered_subs;
+	bool old_rule;		/* the ordered clock of digest version 1 */
+	size_t nwait;
+	struct {
+		uint64_t ts, seq, id, value;
+		uint32_t lane;
+	} wait[16];
 	size_t n;
 	struct {
 		struct knhk_event ev;
 		uint8_t data[KNHK_LOG_MAX_DATA];
-	} rec[64];
+	} rec[128];
 };
 
 static struct knhk_event *model_rec(struct model *m, const void *data, uint32_t len)
@@ -229,6 +239,90 @@ static void model_guards(struct model *m, uint32_t op, const uint32_t *ids, uint
 	ev->status = op;
 }
 
+/* An ordered PURE task with timestamp @ts: TaskEnqueued; it waits. */
+static void model_ordered(struct model *m, uint64_t ts, uint64_t id, uint64_t value)
+{
+	struct knhk_task t = { .task_id = id, .payload = value, .budget = 1,
+			       .priority = KNHK_PRIO_NORMAL };
+	struct knhk_event *ev = model_rec(m, &t, sizeof(t));
+
+	ev->type = KNHK_EV_TASK_ENQUEUED;
+	ev->source = KNHK_SRC_SUBMIT;
+	ev->seq = m->submit_seq++;
+	if (m->submit_clock < ts)
+		m->submit_clock = ts;
+	ev->ts = ++m->submit_clock;
+	ev->task_id = id;
+	ev->lane = id & (m->lanes - 1);
+	ev->status = KNHK_EV_ORDERED;
+	ev->aux = ts;
+	m->wait[m->nwait].ts = ts;
+	m->wait[m->nwait].seq = m->ordered_subs++;
+	m->wait[m->nwait].id = id;
+	m->wait[m->nwait].value = value;
+	m->wait[m->nwait++].lane = ev->lane;
+}
+
+/*
+ * A release: ExternalInput, then the waiting tasks it covers in (T, lane,
+ * seq) order on the ordered chain: ordered_clock = max(ordered_clock, R),
+ * then one tick each (DESIGN.md section 2); with @m->old_rule, as digest
+ * version 1 stamped them, max(ordered_clock, T) + 1.
+ */
+static void model_release(struct model *m, bool all, uint64_t wm)
+{
+	const uint64_t in[2] = { wm, all ? KNHK_RELEASE_ALL : 0 };
+	struct knhk_event *ev = model_rec(m, in, sizeof(in));
+	uint64_t r;
+
+	ev->type = KNHK_EV_EXTERNAL_INPUT;
+	ev->source = KNHK_SRC_SUBMIT;
+	ev->seq = m->submit_seq++;
+	r = ++m->submit_clock;
+	ev->ts = r;
+	ev->status = KNHK_INPUT_RELEASE;
+	ev->lane = in[1];
+	ev->aux = wm;
+	if (!m->old_rule && m->ordered_clock < r)
+		m->ordered_clock = r;
+	for (;;) {
+		size_t i, best = m->nwait;
+		struct {
+			uint64_t id, output;
+			uint32_t status, ticks;
+		} o;
+
+		for (i = 0; i < m->nwait; i++) {
+			if (!all && m->wait[i].ts > wm)
+				continue;
+			if (best == m->nwait || m->wait[i].ts < m->wait[best].ts ||
+			    (m->wait[i].ts == m->wait[best].ts &&
+			     (m->wait[i].lane < m->wait[best].lane ||
+			      (m->wait[i].lane == m->wait[best].lane &&
+			       m->wait[i].seq < m->wait[best].seq))))
+				best = i;
+		}
+		if (best == m->nwait)
+			break;
+		o.id = m->wait[best].id;
+		o.output = mix64(m->wait[best].value);
+		o.status = KNHK_STATUS_OK;
+		o.ticks = 1;
+		ev = model_rec(m, NULL, 0);
+		ev->type = KNHK_EV_TASK_EXECUTED;
+		ev->source = KNHK_SRC_ORDERED;
+		ev->seq = m->ordered_seq++;
+		if (m->old_rule && m->ordered_clock < m->wait[best].ts)
+			m->ordered_clock = m->wait[best].ts;
+		ev->ts = ++m->ordered_clock;
+		ev->task_id = o.id;
+		ev->lane = m->wait[best].lane;
+		ev->ticks = 1;
+		ev->hash = ref_xxh64(&o, sizeof(o), 0);
+		m->wait[best] = m->wait[--m->nwait];
+	}
+}
+
 static void model_init(struct model *m, uint32_t lanes)
 {
 	memset(m, 0, sizeof(*m));
@@ -240,7 +334,7 @@ static void model_log(struct model *m, struct knhk_log *log, uint32_t ring)
 {
 	struct knhk_config cfg = { .lanes = m->lanes, .ring_size = ring, .cq_size = ring,
 				   .flags = KNHK_CONFIG_REPLAY };
-	struct knhk_rec recs[64];
+	struct knhk_rec recs[128];
 	struct knhk_log_header h;
 	struct knhk_sum sum;
 	size_t i;
@@ -268,6 +362,35 @@ static void model_std(struct model *m, struct knhk_log *log, uint32_t lanes)
 	model_guards(m, KNHK_GUARDS_SET, ids, 3);
 	for (id = 0; id < 8; id++)
 		model_pure(m, id, 1000 + id, id == 6);
+	model_log(m, log, 64);
+}
+
+/*
+ * The ordered model: the issue's example (T 3 submitted when the submit
+ * clock is past it, T 10 and 5 out of order), plain tasks between, a
+ * watermark release, a task submitted after it with a smaller T, and a
+ * final release of everything.
+ */
+static void model_ordered_std(struct model *m, struct knhk_log *log, bool old_rule)
+{
+	static const uint32_t ids[] = { 1 };
+
+	model_init(m, 4);
+	m->old_rule = old_rule;
+	model_guards(m, KNHK_GUARDS_SET, ids, 1);
+	model_pure(m, 0, 100, false);
+	model_pure(m, 1, 101, false);
+	model_pure(m, 2, 102, false);
+	model_pure(m, 3, 103, false);
+	model_ordered(m, 3, 10, 200);
+	model_ordered(m, 10, 11, 201);
+	model_ordered(m, 5, 12, 202);
+	model_pure(m, 4, 104, false);
+	model_release(m, false, 10);
+	model_ordered(m, 2, 13, 203);
+	model_ordered(m, 40, 14, 204);
+	model_pure(m, 5, 105, false);
+	model_release(m, true, 0);
 	model_log(m, log, 64);
 }
 
@@ -302,7 +425,7 @@ static uint64_t ref_digest(const struct model *m)
 		sources[ns++] = s;
 	sources[ns++] = 0x100;
 	sources[ns++] = 0x101;
-	le32(p, 1);
+	le32(p, 2);	/* KNHK_DIGEST_VERSION */
 	le32(p + 4, m->lanes);
 	p += 8;
 	for (k = 0; k < ns; k++) {
@@ -346,7 +469,7 @@ static void test_digest(void)
 	 * A known answer, from the reference implementation above; the same
 	 * workload in the kernel (selftests/knhk_replay.c) must give it too.
 	 */
-	check(sum.digest == 0x271f2012cbca53b5ULL, "digest known answer: %016llx",
+	check(sum.digest == 0x2eaa7deb7fdd8461ULL, "digest known answer: %016llx",
 	      (unsigned long long)sum.digest);
 	knhk_log_free(&log);
 
@@ -635,6 +758,157 @@ static void test_verify(void)
 	knhk_log_free(&log);
 }
 
+/* ---- happens-before ---- */
+
+/* The first record of @log for which @match is true, from @from on. */
+static size_t find_rec(const struct knhk_log *log, size_t from, uint32_t type,
+		       uint32_t source, uint64_t task_id)
+{
+	size_t i;
+
+	for (i = from; i < log->n; i++)
+		if (log->recs[i].ev->type == type && log->recs[i].ev->source == source &&
+		    log->recs[i].ev->task_id == task_id)
+			return i;
+	return (size_t)-1;
+}
+
+/* Rebuild @log with the record of canonical index @i changed by @ev. */
+static void edit_rec(struct knhk_log *log, size_t i, const struct knhk_event *ev,
+		     struct knhk_log *out)
+{
+	struct knhk_rec *r = calloc(log->n, sizeof(*r));
+	struct knhk_event copy = *ev;
+
+	memcpy(r, log->recs, log->n * sizeof(*r));
+	r[i].ev = &copy;
+	knhk_log_build(out, &log->hdr, r, log->n);
+	free(r);
+}
+
+/* Whether @hb names the record with this source and seq, and @rule. */
+static bool hb_names(const struct knhk_log *log, const struct knhk_hb *hb,
+		     enum knhk_hb_rule rule, uint32_t source, uint64_t seq)
+{
+	return hb->rule == rule && hb->index < log->n &&
+	       log->recs[hb->index].ev->source == source &&
+	       log->recs[hb->index].ev->seq == seq && strstr(hb->why, "seq");
+}
+
+static void test_hb(void)
+{
+	struct knhk_log log, bad;
+	struct knhk_verify v;
+	struct knhk_event ev;
+	struct model m;
+	size_t i, e;
+
+	model_std(&m, &log, 4);
+	knhk_log_verify(&log, &v);
+	check(v.hb.rule == KNHK_HB_OK && v.hb.events == log.n && v.hb.tasks == 8,
+	      "happens-before: plain tasks hold it (%llu events, %llu tasks)",
+	      (unsigned long long)v.hb.events, (unsigned long long)v.hb.tasks);
+	knhk_log_free(&log);
+
+	model_ordered_std(&m, &log, false);
+	knhk_log_verify(&log, &v);
+	check(v.hb.rule == KNHK_HB_OK && v.hb.tasks == 11 && !v.hb.partial,
+	      "happens-before: ordered tasks stamped from their release hold it (%s)",
+	      v.hb.why);
+	check(v.sum.digest == ref_digest(&m), "the ordered model's digest equals the reference");
+	/* Known answer for selftests/knhk_replay.c's known_answer_ordered. */
+	check(v.sum.digest == KNOWN_ORDERED, "ordered digest known answer: %016llx",
+	      (unsigned long long)v.sum.digest);
+	knhk_log_free(&log);
+
+	/* Digest version 1's rule: T 3 enqueued at 8 runs at 4. */
+	model_ordered_std(&m, &log, true);
+	knhk_log_verify(&log, &v);
+	i = find_rec(&log, 0, KNHK_EV_TASK_EXECUTED, KNHK_SRC_ORDERED, 10);
+	check(v.hb.rule == KNHK_HB_ENQUEUE && v.hb.index == i &&
+	      strstr(v.hb.why, "TaskExecuted ordered seq 0") && strstr(v.hb.why, "TaskEnqueued"),
+	      "the old ordered clock breaks it, naming the event: %s", v.hb.why);
+	knhk_log_free(&log);
+
+	/* Executed after its enqueue (6), but not after its release (14). */
+	model_ordered_std(&m, &log, false);
+	i = find_rec(&log, 0, KNHK_EV_TASK_EXECUTED, KNHK_SRC_ORDERED, 10);
+	e = find_rec(&log, 0, KNHK_EV_TASK_ENQUEUED, KNHK_SRC_SUBMIT, 10);
+	ev = *log.recs[i].ev;
+	ev.ts = log.recs[e].ev->ts + 1;
+	edit_rec(&log, i, &ev, &bad);
+	knhk_log_verify(&bad, &v);
+	check(hb_names(&bad, &v.hb, KNHK_HB_RELEASE, KNHK_SRC_ORDERED, ev.seq) &&
+	      strstr(v.hb.why, "release"),
+	      "an ordered task run before its release fails, naming it: %s", v.hb.why);
+	knhk_log_free(&bad);
+
+	/* A plain task stamped at its own enqueue. */
+	i = find_rec(&log, 0, KNHK_EV_TASK_EXECUTED, 2, 2);
+	e = find_rec(&log, 0, KNHK_EV_TASK_ENQUEUED, KNHK_SRC_SUBMIT, 2);
+	ev = *log.recs[i].ev;
+	ev.ts = log.recs[e].ev->ts;
+	edit_rec(&log, i, &ev, &bad);
+	knhk_log_verify(&bad, &v);
+	check(hb_names(&bad, &v.hb, KNHK_HB_ENQUEUE, 2, ev.seq),
+	      "a task run at its enqueue's timestamp fails, naming it: %s", v.hb.why);
+	knhk_log_free(&bad);
+
+	/* A source whose next event has the same timestamp. */
+	i = find_rec(&log, 0, KNHK_EV_TASK_EXECUTED, KNHK_SRC_ORDERED, 11);
+	e = find_rec(&log, 0, KNHK_EV_TASK_EXECUTED, KNHK_SRC_ORDERED, 10);
+	ev = *log.recs[i].ev;
+	ev.ts = log.recs[e].ev->ts;
+	edit_rec(&log, i, &ev, &bad);
+	knhk_log_verify(&bad, &v);
+	check(hb_names(&bad, &v.hb, KNHK_HB_SOURCE, KNHK_SRC_ORDERED, ev.seq),
+	      "a source's timestamp not rising with seq fails, naming it: %s", v.hb.why);
+	knhk_log_free(&bad);
+
+	/* The ordered chain ran a task in another's place. */
+	i = find_rec(&log, 0, KNHK_EV_TASK_EXECUTED, KNHK_SRC_ORDERED, 10);
+	ev = *log.recs[i].ev;
+	ev.task_id = 14;
+	ev.lane = 14 & 3;
+	edit_rec(&log, i, &ev, &bad);
+	knhk_log_verify(&bad, &v);
+	check(hb_names(&bad, &v.hb, KNHK_HB_UNMATCHED, KNHK_SRC_ORDERED, ev.seq),
+	      "an ordered task run out of (T, lane, seq) order fails, naming it: %s",
+	      v.hb.why);
+	knhk_log_free(&bad);
+	knhk_log_free(&log);
+
+	/* A TaskExecuted without a TaskEnqueued. */
+	model_ordered_std(&m, &log, false);
+	knhk_log_free(&log);
+	model_release(&m, true, 0);
+	m.rec[m.n - 1].ev.ts = m.submit_clock + 5;
+	ev = m.rec[m.n - 1].ev;
+	ev.type = KNHK_EV_TASK_EXECUTED;
+	ev.source = 1;
+	ev.seq = m.lane_seq[1]++;
+	ev.ts = m.submit_clock + 10;
+	ev.task_id = 77;
+	ev.lane = 1;
+	ev.status = 0;
+	ev.len = 0;
+	ev.aux = 0;
+	ev.ticks = 1;
+	m.rec[m.n - 1].ev = ev;
+	model_log(&m, &log, 64);
+	knhk_log_verify(&log, &v);
+	check(hb_names(&log, &v.hb, KNHK_HB_UNMATCHED, 1, ev.seq),
+	      "a task run that was never enqueued fails, naming it: %s", v.hb.why);
+	knhk_log_free(&log);
+
+	/* An incomplete log: only the per-source rule. */
+	model_ordered_std(&m, &log, false);
+	log.hdr.dropped = 1;
+	knhk_log_verify(&log, &v);
+	check(v.hb.rule == KNHK_HB_OK && v.hb.partial, "an incomplete log: per-source rule only");
+	knhk_log_free(&log);
+}
+
 /* ---- diff ---- */
 
 static void test_diff(void)
@@ -818,6 +1092,7 @@ int main(int argc, char **argv)
 	test_reordered();
 	test_merge();
 	test_verify();
+	test_hb();
 	test_diff();
 	test_workload();
 	test_from_log();

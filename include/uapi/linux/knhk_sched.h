@@ -8,6 +8,14 @@
  * flags and non-zero reserved fields are -EINVAL. Pointers are passed as
  * __u64. All structs are padded to a multiple of 8 bytes, so the layout is
  * the same for 32-bit and 64-bit callers.
+ *
+ * The ioctl numbers below encode the size of today's structs. The module
+ * matches a number by its type, direction and index only and takes the size
+ * from @size, so a program built against an older, smaller version of a
+ * struct (e.g. %KNHK_CONFIG_SIZE_VER0) or a newer, larger one keeps working
+ * with the number it was built with. A struct returned to the caller is
+ * filled up to the smaller of the two sizes, and its @size says how much.
+ * Any other number, or a known index with another direction, is -ENOTTY.
  */
 #ifndef _UAPI_LINUX_KNHK_SCHED_H
 #define _UAPI_LINUX_KNHK_SCHED_H
@@ -97,15 +105,19 @@ struct knhk_version {
  *
  * The ordered queue holds @ring_size tasks too, like one more lane: ordered
  * tasks waiting for release plus released ones whose completion is unread.
- * A full ordered queue fails an ordered submission with -ENOSPC (only a
- * release, on the same submit path, can make room).
+ * An ordered submission with more tasks than @ring_size minus the tasks
+ * waiting for release fails with -ENOSPC: only a release, on the same
+ * submit path, can make that room, so the answer does not depend on the
+ * reader. Room held by released tasks whose completions are unread is made
+ * by the reader: the submission waits for it like one to a full lane
+ * (-EAGAIN under O_NONBLOCK or in step mode).
  *
  * Allowed, any number of times, until the first call that is logged: a
  * task accepted, a release, a guard change or a shared-state load (-EBUSY
  * after); the lanes are allocated then. A rejected call changes nothing. An
  * instance that is never configured uses %KNHK_DEFAULT_LANES lanes of
  * %KNHK_DEFAULT_RING tasks and a completion queue of
- * (%KNHK_DEFAULT_LANES + 1) * %KNHK_DEFAULT_RING.
+ * (%KNHK_DEFAULT_LANES + 1) * %KNHK_DEFAULT_RING; every call is valid on it.
  */
 struct knhk_config {
 	__u32 size;
@@ -158,10 +170,17 @@ struct knhk_config {
 /**
  * struct knhk_insn - one register machine instruction
  * @op: %KNHK_OP_*
- * @dst: destination register, 0..%KNHK_NR_REGS-1
- * @src: source register, 0..%KNHK_NR_REGS-1
+ * @dst: destination register, 0..%KNHK_NR_REGS-1; must be 0 for the stores
+ *	(%KNHK_OP_STL, %KNHK_OP_STS)
+ * @src: source register, 0..%KNHK_NR_REGS-1; must be 0 for %KNHK_OP_LDI,
+ *	%KNHK_OP_ROL and the loads (%KNHK_OP_LDL, %KNHK_OP_LDS)
  * @reserved: must be 0
- * @imm: immediate, or the state slot of a load/store
+ * @imm: immediate, rotate count, or the state slot of a load/store; must be
+ *	0 for the register operations (%KNHK_OP_ADD, %KNHK_OP_SUB,
+ *	%KNHK_OP_XOR, %KNHK_OP_MUL, %KNHK_OP_MIX)
+ *
+ * A field an opcode does not use must be 0 (-EINVAL otherwise), so that it
+ * can be given a meaning later.
  */
 struct knhk_insn {
 	__u32 op;
@@ -209,7 +228,14 @@ struct knhk_enqueue {
 	struct knhk_task task;
 };
 
-/* Completion status (knhk_completion.status). */
+/*
+ * Completion status (knhk_completion.status).
+ * BUDGET_EXCEEDED: the program had more instructions than its budget; it
+ * ran @budget of them, and its output is r0 at that point.
+ * GUARD_FAILED: a guard did not hold when the task was accepted; it did not
+ * run: output 0, ticks 0. It still completes and is stamped like any task,
+ * by its lane's clock (the ordered chain's, for an ordered task).
+ */
 #define KNHK_STATUS_OK			0
 #define KNHK_STATUS_BUDGET_EXCEEDED	1
 #define KNHK_STATUS_GUARD_FAILED	2
@@ -221,7 +247,9 @@ struct knhk_enqueue {
  * @task_id: the task's id
  * @output: the task's output value
  * @enqueue_ts: logical time the task was accepted (submit clock)
- * @execute_ts: logical time the task ran (its lane's clock)
+ * @execute_ts: logical time the task ran: its lane's clock, or for an
+ *	ordered task the ordered chain's, which its release first advances to
+ *	the release's own submit-clock time; always above @enqueue_ts
  * @cycles: measured cost of the execution; not deterministic
  * @lane: lane the task ran on
  * @status: %KNHK_STATUS_*
@@ -270,6 +298,12 @@ struct knhk_completion {
  * @accepted says how far it got, and repeating
  * the call with the same struct continues from there. Returns 0 only when
  * the whole batch was accepted.
+ *
+ * The struct is written back before any entry is accepted: one the caller
+ * cannot write is -EFAULT with nothing accepted. Only if it stops being
+ * writable during the call (another thread unmapping it) can entries be
+ * accepted and the call still return -EFAULT; %KNHK_IOC_STATS @submitted
+ * then tells how many tasks the instance has accepted in all.
  */
 struct knhk_submit {
 	__u32 size;
@@ -322,6 +356,10 @@ struct knhk_enqueue_ordered {
  *
  * Only ordered tasks submitted before the release are candidates. They run
  * before the call returns, in order; their completions are then readable.
+ * The release is logged at the next submit-clock time R; the ordered clock
+ * becomes max(ordered clock, R), and each task it runs ticks it once.
+ * Valid on a never-configured instance: with nothing waiting it returns 0
+ * and @released 0.
  */
 struct knhk_release {
 	__u32 size;
@@ -341,7 +379,8 @@ struct knhk_release {
  *
  * Step mode only (-EINVAL otherwise). The task runs on the lane's worker;
  * its completion is returned here, not through read(). -ENODATA if the
- * lane has no task waiting.
+ * lane has no task waiting. Killable: a killed run-cycle either has not
+ * run the task (-EINTR; the next run-cycle runs it) or has, and returns it.
  */
 struct knhk_run_cycle {
 	__u32 size;
@@ -398,12 +437,20 @@ struct knhk_shared_load {
  * struct knhk_digest - the replay digest, %KNHK_IOC_DIGEST
  * @size: sizeof(struct knhk_digest)
  * @flags: must be 0
- * @digest: xxh64 over the configuration and each source's event chain
+ * @digest: xxh64 over the lane count, %KNHK_DIGEST_VERSION and each
+ *	source's event chain
  * @checksum: XOR of every event's timestamp (the seed's cheap check)
  * @events: number of events
  *
- * Waits, like a barrier, until every accepted task has run, so the result
- * covers exactly the calls made before it.
+ * Waits, like a barrier, until every task that runs without a further call
+ * has run, so the result covers exactly the calls made before it. It never
+ * waits for an ordered task not yet released, nor for a task of a lane in
+ * step mode: those count with their TaskEnqueued only, until they run.
+ *
+ * The digest covers what can change a result: the lane count and the
+ * digest version. It does not cover the ring, completion-queue or replay
+ * sizes, nor step mode: the same calls give the same digest under any of
+ * them.
  */
 struct knhk_digest {
 	__u32 size;
@@ -415,10 +462,13 @@ struct knhk_digest {
 
 /*
  * Version of the event record and digest rules (struct knhk_event, the
- * per-source xxh64 chains and how they are folded); part of every digest,
- * so userspace can tell whether it recomputes the same thing.
+ * per-source xxh64 chains and how they are folded, and the clocks that
+ * stamp the events); part of every digest, so userspace can tell whether it
+ * recomputes the same thing. 2: an ordered task is stamped by the ordered
+ * clock after its release's timestamp (version 1: after its own caller
+ * timestamp, which could put it before its own enqueue).
  */
-#define KNHK_DIGEST_VERSION	1
+#define KNHK_DIGEST_VERSION	2
 
 /* Event types (knhk_event.type). */
 #define KNHK_EV_TASK_ENQUEUED	1
@@ -492,7 +542,8 @@ struct knhk_lane_stats {
  * @lane_stats: user pointer to an array of struct knhk_lane_stats, filled
  *	for min(in @lanes, out @lanes) lanes; may be 0 when @lanes is 0
  * @submitted: tasks accepted
- * @executed: tasks run
+ * @executed: completions the lanes and the ordered chain produced,
+ *	%KNHK_STATUS_GUARD_FAILED ones included
  * @completed: completions read
  * @inflight: tasks accepted whose completion is not yet read
  * @instance: the instance's number: its debugfs directory is
@@ -520,8 +571,10 @@ struct knhk_stats {
  * @size: sizeof(struct knhk_barrier)
  * @flags: must be 0
  *
- * Returns once every task accepted before the call has run (its completion
- * may still be unread). Killable; -EINTR if interrupted.
+ * Returns once every task accepted before the call that runs without a
+ * further call has run (its completion may still be unread). It never waits
+ * for an ordered task not yet released, nor for a task of a lane in step
+ * mode (it returns at once there). Killable; -EINTR if interrupted.
  */
 struct knhk_barrier {
 	__u32 size;
