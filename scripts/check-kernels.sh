@@ -172,7 +172,7 @@ dkms_kernel() {
 		mkdir -p "$src"
 		rsync -a "$KNHK_TOP/dkms.conf" "$KNHK_TOP/Kbuild" "$KNHK_TOP/module" \
 			"$KNHK_TOP/include" "$KNHK_TOP/kunit" "$src/"
-		r() { echo "+ $*" >>"$log"; in_root "$root" "$@" >>"$log" 2>&1; }
+		r() { echo "+ $(date +%T) $*" >>"$log"; in_root "$root" "$@" >>"$log" 2>&1; }
 		if r dkms add -m knhk-sched -v "$ver" && r dkms build -m knhk-sched -v "$ver" -k "$kver" &&
 			r dkms install -m knhk-sched -v "$ver" -k "$kver" &&
 			dkms_module "$root" "$kver" "$out/knhk_sched.ko" &&
@@ -215,7 +215,7 @@ stage_dkms() {
 			case_fail "dkms: knhk-sched is already in DKMS in ${K_ROOT}; not touching it"
 			continue
 		fi
-		log=$LOGS/dkms-$K_LABEL.log out=$CHECK/dkms-$K_LABEL
+		log=$LOGS/dkms-cmds-$K_LABEL.log out=$CHECK/dkms-$K_LABEL
 		rm -rf "$out"
 		mkdir -p "$out"
 		: >"$log"
@@ -235,13 +235,13 @@ stage_dkms() {
 			case_fail "dkms: the kernel's postinst hook for $K_KVER (log: $log)"
 		fi
 		kt_set "$K_LABEL" postinst "${res#* }"
-		dir=$CHECK/guest-dkms-$K_LABEL
+		dir=$CHECK/guest-dkms-load-$K_LABEL
 		if [ -f "$out/knhk_sched.ko" ] && [ -x "$CHECK/tools/knhkctl" ]; then
 			rm -rf "$dir"
 			mkdir -p "$dir"
 			cp "$out/knhk_sched.ko" "$CHECK/tools/knhkctl" "$SCRIPTS/xvm.knhk" "$dir/"
 			write_dkms_guest >"$dir/guest.sh"
-			SMP=2 boot_guest "dkms-$K_LABEL" "$K_IMAGE" "$STOCK_TIMEOUT" "$dir"
+			SMP=2 boot_guest "dkms-load-$K_LABEL" "$K_IMAGE" "$STOCK_TIMEOUT" "$dir"
 		else
 			case_fail "dkms: no DKMS-installed module or knhkctl to load for $K_KVER"
 		fi
