@@ -31,7 +31,6 @@
  *   -o FILE: also write one tab-separated line per figure for
  *   scripts/bench.sh: FIG key median min reps unit loadavg.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
