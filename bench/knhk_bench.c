@@ -55,6 +55,7 @@
 #define MAX_CASES	64
 #define PIPE_BATCH	64	/* batch of the throughput figures */
 #define DIGEST_CALLS	15
+#define MIN_TASK_BYTES	(sizeof(struct knhk_event) + sizeof(struct knhk_task))
 
 extern char **environ;
 
@@ -546,6 +547,11 @@ static double run_replay(const struct bcase *c)
 		pthread_join(bk.th, NULL);
 	}
 	t = ntasks / (now() - t0);
+	/* Each task streams at least its TaskEnqueued record and descriptor. */
+	if ((c->arg == REPLAY_LOSSLESS && d.bytes < ntasks * MIN_TASK_BYTES) ||
+	    (c->arg == REPLAY_BULK && bk.bytes < ntasks * MIN_TASK_BYTES))
+		die("%s: the reader read only %llu bytes", c->key,
+		    (unsigned long long)(c->arg == REPLAY_BULK ? bk.bytes : d.bytes));
 	if (c->arg == REPLAY_DROP && knhk_read_dropped(d.dir, &dropped, err))
 		die("%s", err);
 	if (dropped)

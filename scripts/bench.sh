@@ -8,14 +8,18 @@
 #   figure; -smp 1 and 2: throughput against lanes); prints one table of
 #   every figure against its target, with the host's load average; and
 #   regenerates docs/performance.md and its plots (docs/perf-*.png).
-#   About 10 minutes on 2 loaded cores.
+#   About 6 minutes on 2 loaded cores.
 #
-#   --smoke  everything tiny (about a minute): checks only that every
-#            figure and plot was produced. Writes to out/bench-smoke/ and
-#            leaves docs/ alone. Exit status 1 if anything is missing.
+#   --smoke   everything tiny (about a minute): checks only that every
+#             figure and plot was produced. Writes to out/bench-smoke/ and
+#             leaves docs/ alone. Exit status 1 if anything is missing.
+#   --report  only the table, the plots and docs/performance.md again, from
+#             the figures of the last run (out/bench/results.tsv).
+#   With docs/perf-before.tsv (a results.tsv kept from an earlier run: the
+#   "before" figures of issue 11), the table gets a column "before".
 #
-# Environment: KNHK_BENCH_REPS (repetitions per figure, default 7),
-# KNHK_BENCH_TASKS (tasks per guest round, default 8192), KNHK_BENCH_KVER
+# Environment: KNHK_BENCH_REPS (repetitions per figure, default 11),
+# KNHK_BENCH_TASKS (tasks per guest round, default 16384), KNHK_BENCH_KVER
 # (the kernel under /lib/modules and /boot; default the newest 6.1).
 # Not part of `make check`'s pass/fail: the figures are measurements.
 set -euo pipefail
@@ -76,24 +80,41 @@ load_range() {
 
 # --- builds -------------------------------------------------------------
 
+# Whether $B/module holds a module built for $KVER from the current
+# sources. build-module.sh always rebuilds from scratch (so that every
+# warning shows); here half a minute of a one-minute smoke run is worth
+# saving when nothing changed.
+module_fresh() {
+	local ko=$B/module/knhk_sched.ko stamp=$B/module/.bench-kver
+	[ -f "$ko" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$KVER" ] || return 1
+	[ -z "$(cd "$KNHK_TOP" && find Kbuild dkms.conf module include -newer "$ko" -print -quit)" ]
+}
+
 build_all() {
 	local kdir=/lib/modules/$KVER/build log=$B/build.log
 	: >"$log"
-	log "building ring_bench, knhk_bench, knhkctl and the module for $KVER (log: $log)"
+	step "building ring_bench, knhk_bench, knhkctl and the module for $KVER (log: $log)"
 	if ! { make -C "$KNHK_TOP/bench" OUT="$B/bin" &&
-		make -C "$KNHK_TOP/tools" OUT="$B/tools" &&
-		"$SCRIPTS/build-module.sh" "$kdir" "$B/module"; } >>"$log" 2>&1; then
+		make -C "$KNHK_TOP/tools" OUT="$B/tools"; } >>"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		die "build failed (log: $log)"
+	fi
+	if module_fresh; then
+		echo "module: up to date in $B/module" >>"$log"
+	elif "$SCRIPTS/build-module.sh" "$kdir" "$B/module" >>"$log" 2>&1; then
+		echo "$KVER" >"$B/module/.bench-kver"
+	else
+		tail -n 30 "$log" >&2
+		die "module build failed (log: $log)"
 	fi
 }
 
 # --- native: ring.h against ck_ring and rte_ring --------------------------
 
 run_ring() {
-	local -a args=(-o "$B/ring.tsv")
-	[ "$SMOKE" = 1 ] && args+=(-n 20000 -r 5)
-	log "native: ring.h, ck_ring, rte_ring (host load average $(loadavg))"
+	local -a args=(-o "$B/ring.tsv" -r "$RING_REPS")
+	[ "$SMOKE" = 1 ] && args+=(-n 20000)
+	step "native: ring.h, ck_ring, rte_ring (host load average $(loadavg))"
 	"$B/bin/ring_bench" "${args[@]}" | tee "$B/ring.txt" | sed 's/^/   /'
 	sed 's/^FIG\t\([^\t]*\)\t/FIG\t\1@host\t/' "$B/ring.tsv" >>"$RESULTS"
 }
@@ -128,7 +149,7 @@ run_guest() {
 	write_guest "-r $REPS -n $TASKS $*" >"$dir/guest.sh"
 	"$SCRIPTS/initramfs.sh" "$B/$name.cpio" "$dir"
 	[ "$SMOKE" = 1 ] && tmo=300
-	log "guest $name: -smp $smp, knhk_bench $* (host load average $(loadavg))"
+	step "guest $name: -smp $smp, knhk_bench $* (host load average $(loadavg))"
 	sample_load "$lf" &
 	pid=$!
 	"$SCRIPTS/qemu-run.sh" -n "$name" -k "/boot/vmlinuz-$KVER" -i "$B/$name.cpio" \
@@ -171,7 +192,7 @@ SUBMIT b256 per task, submit only|submit.b256.submit@smp4|enqueue.submit@smp4|in
 ENQUEUE end to end (ioctl + read)|enqueue.e2e@smp4|uring.b1@smp4|info||io_uring NOP b1
 SUBMIT b1 end to end|submit.b1.e2e@smp4|uring.b1@smp4|info||io_uring NOP b1
 SUBMIT b8 end to end, per task|submit.b8.e2e@smp4|uring.b8@smp4|info||io_uring NOP b8
-SUBMIT b64 end to end, per task|submit.b64.e2e@smp4|enqueue.e2e@smp4|le|0.1|ENQUEUE end to end
+SUBMIT b64 end to end, per task, vs one ENQUEUE|submit.b64.e2e@smp4|enqueue.submit@smp4|le|0.1|ENQUEUE (submit only)
 SUBMIT b64 end to end vs io_uring NOP b64|submit.b64.e2e@smp4|uring.b64@smp4|le|3|io_uring NOP b64, per SQE
 SUBMIT b256 end to end vs io_uring NOP b256|submit.b256.e2e@smp4|uring.b256@smp4|info||io_uring NOP b256, per SQE
 ordered b64 + release vs plain b64 (end to end)|ordered.b64@smp4|submit.b64.e2e@smp4|le|1.16|plain SUBMIT b64
@@ -187,23 +208,29 @@ submit -> execute -> complete latency p50/p99|||todo||
 EOF
 }
 
-# Markdown table of $RESULTS by row_specs, on stdout.
+# Markdown table of $RESULTS by row_specs, on stdout. With $BEFORE (a
+# results file kept from an earlier run, docs/perf-before.tsv), a last
+# column shows that run's figure and ratio for the same row.
 make_table() {
-	row_specs | awk -F'|' -v results="$RESULTS" '
-	BEGIN {
-		while ((getline line < results) > 0) {
+	row_specs | awk -F'|' -v results="$RESULTS" -v before="${BEFORE:-}" '
+	function load_file(file, M, U, LD,   line, f) {
+		while ((getline line < file) > 0) {
 			split(line, f, "\t")
 			if (f[1] != "FIG")
 				continue
-			med[f[2]] = f[3]; unit[f[2]] = f[6]; load[f[2]] = f[7]
+			M[f[2]] = f[3]; U[f[2]] = f[6]; LD[f[2]] = f[7]
 		}
-		print "| measure | ours | peer / target | ratio | target met? | host load |"
-		print "| --- | --- | --- | --- | --- | --- |"
+		close(file)
 	}
-	function show(k,   v, u) {
-		if (!(k in med))
-			return "missing"
-		v = med[k]; u = unit[k]
+	BEGIN {
+		load_file(results, med, unit, load)
+		if (before != "")
+			load_file(before, bmed, bunit, bload)
+		printf "| measure | ours | peer / target | ratio | target met? | host load |%s\n",
+			before != "" ? " before |" : ""
+		printf "| --- | --- | --- | --- | --- | --- |%s\n", before != "" ? " --- |" : ""
+	}
+	function fmt(v, u) {
 		if (u == "tasks/s")
 			return v >= 1e6 ? sprintf("%.2fM tasks/s", v / 1e6) : sprintf("%.1fk tasks/s", v / 1e3)
 		if (u == "ns/item")
@@ -213,51 +240,76 @@ make_table() {
 			return sprintf("%.2f µs/%s", v / 1e3, u)
 		return sprintf("%.0f ns/%s", v, u)
 	}
+	function show(M, U, k) { return (k in M) ? fmt(M[k], U[k]) : "missing" }
 	function lo(k) { return (k in load) ? load[k] : "?" }
+	# The ours cell and the ratio of a lanes row, from M: sets R.
+	function lanes(M, smp,   s, i, n, L, k, best, bl, one, miss) {
+		s = ""; best = 0; one = 0; miss = 0
+		n = split("1 4 16 64 256", L, " ")
+		for (i = 1; i <= n; i++) {
+			k = "lanes." L[i] "@smp" smp
+			if (!(k in M)) { miss = 1; s = s (i > 1 ? " / " : "") "missing"; continue }
+			s = s (i > 1 ? " / " : "") sprintf("%.1fk", M[k] / 1e3)
+			if (M[k] > best) { best = M[k]; bl = L[i] }
+			if (L[i] == 1) one = M[k]
+			LD = load[k]
+		}
+		R = (!miss && one) ? sprintf("best (%s) %.2f× 1 lane", bl == 1 ? "1 lane" : bl " lanes", best / one) : "—"
+		return s
+	}
+	# The ours cell of the digest row, from M: sets R (largest / smallest).
+	function digest(M, U,   s, i, n, E, k, first, last) {
+		s = ""; R = ""
+		n = split("100 1000 10000 100000", E, " ")
+		for (i = 1; i <= n; i++) {
+			k = "digest.e" E[i] "@smp4"
+			if (!(k in M))
+				continue
+			s = s (s != "" ? " / " : "") show(M, U, k)
+			if (E[i] == 100) first = M[k]
+			last = M[k]; LD = load[k]
+		}
+		if (s != "" && first)
+			R = last / first
+		return s
+	}
 	{
 		label = $1; ours = $2; peer = $3; kind = $4; target = $5; pname = $6
+		b = ""
 		if (kind == "todo") {
-			printf "| %s | not measured: needs tracepoints (issue 11 item 4) | — | — | — | — |\n", label
+			printf "| %s | not measured: needs tracepoints (issue 11 item 4) | — | — | — | — |%s\n",
+				label, before != "" ? " — |" : ""
 			next
 		}
 		if (kind == "lanes") {
-			s = ""; best = 0; one = 0; miss = 0; ld = "?"
-			n = split("1 4 16 64 256", L, " ")
-			for (i = 1; i <= n; i++) {
-				k = "lanes." L[i] "@smp" target
-				if (!(k in med)) { miss = 1; s = s (i > 1 ? " / " : "") "missing"; continue }
-				s = s (i > 1 ? " / " : "") sprintf("%.1fk", med[k] / 1e3)
-				if (med[k] > best) { best = med[k]; bl = L[i] }
-				if (L[i] == 1) one = med[k]
-				ld = load[k]
-			}
-			r = (!miss && one) ? sprintf("best (%s lanes) %.2f× 1 lane", bl, best / one) : "—"
-			printf "| %s | %s | — | %s | no target | %s |\n", label, s, r, ld
+			s = lanes(med, target); r = R; ld = LD
+			if (before != "") { b = lanes(bmed, target); b = " " b ", " R " |" }
+			printf "| %s | %s | — | %s | no target | %s |%s\n", label, s, r, ld, b
 			next
 		}
 		if (kind == "o1") {
-			s = ""; mn = 0; mx = 0; miss = 0
-			n = split("100 1000 10000 100000", E, " ")
-			for (i = 1; i <= n; i++) {
-				k = "digest.e" E[i] "@smp4"
-				if (!(k in med))
-					continue
-				s = s (s != "" ? " / " : "") show(k)
-				if (E[i] == 100) first = med[k]
-				last = med[k]; ld = load[k]
-			}
-			if (s == "") { printf "| %s | missing | | | | |\n", label; next }
-			r = last / first
-			printf "| %s | %s | O(1): largest / smallest count ≤ %s× | %.2f× | %s | %s |\n",
-				label, s, target, r, r <= target ? "yes" : "NO", ld
+			LD = "?"
+			s = digest(med, unit); r = R; ld = LD
+			if (before != "") { b = digest(bmed, bunit); b = " " b (R != "" ? sprintf(" (%.2f×)", R) : "") " |" }
+			if (s == "" || r == "") { printf "| %s | missing | | | | |%s\n", label, b; next }
+			printf "| %s | %s | O(1): largest / smallest count ≤ %s× | %.2f× | %s | %s |%s\n",
+				label, s, target, r, r <= target ? "yes" : "NO", ld, b
 			next
 		}
 		if (kind == "none") {
-			printf "| %s | %s | — | — | — | %s |\n", label, show(ours), lo(ours)
+			if (before != "") b = " " show(bmed, bunit, ours) " |"
+			printf "| %s | %s | — | — | — | %s |%s\n", label, show(med, unit, ours), lo(ours), b
 			next
 		}
+		if (before != "") {
+			b = " " show(bmed, bunit, ours)
+			if ((ours in bmed) && (peer in bmed))
+				b = b sprintf(" (%.2f×)", bmed[ours] / bmed[peer])
+			b = b " |"
+		}
 		if (!(ours in med) || !(peer in med)) {
-			printf "| %s | %s | %s %s | — | missing | %s |\n", label, show(ours), pname, show(peer), lo(ours)
+			printf "| %s | %s | %s %s | — | missing | %s |%s\n", label, show(med, unit, ours),
+				pname, show(med, unit, peer), lo(ours), b
 			next
 		}
 		r = med[ours] / med[peer]
@@ -265,7 +317,8 @@ make_table() {
 		else if (kind == "le") { t = "; target ≤ " target "×"; met = r <= target ? "yes" : "NO" }
 		else if (kind == "lt") { t = "; target < " target "×"; met = r < target ? "yes" : "NO" }
 		else { t = "; target ≥ " target "×"; met = r >= target ? "yes" : "NO" }
-		printf "| %s | %s | %s %s%s | %.2f× | %s | %s |\n", label, show(ours), pname, show(peer), t, r, met, lo(ours)
+		printf "| %s | %s | %s %s%s | %.2f× | %s | %s |%s\n", label, show(med, unit, ours),
+			pname, show(med, unit, peer), t, r, met, lo(ours), b
 	}'
 }
 
@@ -294,10 +347,15 @@ make_plots() {
 	local d=$1 b l s
 	mkdir -p "$d"
 	{
-		echo "# batch  submit_e2e_us  submit_only_us  uring_us"
+		echo "# batch  submit_e2e  submit_only  uring  enqueue_e2e  enqueue_submit (ns)"
 		for b in 1 8 64 256; do
-			printf '%s %s %s %s\n' "$b" "$(fig "submit.b$b.e2e@smp4")" \
+			printf '%s %s %s %s' "$b" "$(fig "submit.b$b.e2e@smp4")" \
 				"$(fig "submit.b$b.submit@smp4")" "$(fig "uring.b$b@smp4")"
+			if [ "$b" = 1 ]; then
+				printf ' %s %s\n' "$(fig enqueue.e2e@smp4)" "$(fig enqueue.submit@smp4)"
+			else
+				printf ' ? ?\n'
+			fi
 		done
 	} >"$B/batch.dat"
 	{
@@ -323,20 +381,24 @@ make_plots() {
 	} >"$B/replay.dat"
 
 	gnuplot <<EOF
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 900,560 font ",11" noenhanced
 set datafile missing "?"
 set grid
 set key top right
 
 set output "$d/perf-batch.png"
-set title "Per-task cost against batch size, -smp 4 TCG guest (medians)"
+set title "Per-task cost against batch size, in one -smp 4 TCG guest (medians)"
 set logscale xy
 set xlabel "tasks (SQEs) per call"
 set ylabel "µs per task"
+set xrange [0.8:320]
 set xtics (1, 8, 64, 256)
 plot "$B/batch.dat" using 1:(\$2/1000) with linespoints lw 2 pt 7 title "SUBMIT, end to end", \
      "$B/batch.dat" using 1:(\$3/1000) with linespoints lw 2 pt 5 title "SUBMIT, submit only", \
-     "$B/batch.dat" using 1:(\$4/1000) with linespoints lw 2 pt 9 title "io_uring NOP, end to end"
+     "$B/batch.dat" using 1:(\$5/1000) with points pt 6 ps 2 lc rgb "dark-red" title "ENQUEUE, end to end", \
+     "$B/batch.dat" using 1:(\$6/1000) with points pt 4 ps 2 lc rgb "dark-green" title "ENQUEUE, submit only", \
+     "$B/batch.dat" using 1:(\$4/1000) with linespoints lw 2 pt 9 title "io_uring NOP, end to end", \
+     "$B/batch.dat" using 1:(3*\$4/1000) with lines dt 2 lw 2 lc rgb "gray40" title "3x io_uring (target at batch 64)"
 
 set output "$d/perf-lanes.png"
 set title "Throughput against lanes (batches of 64, a reader thread; medians)"
@@ -344,6 +406,7 @@ set logscale x 2
 unset logscale y
 set xlabel "lanes"
 set ylabel "thousand tasks/s"
+set xrange [0.8:320]
 set xtics (1, 4, 16, 64, 256)
 set yrange [0:*]
 plot "$B/lanes.dat" using 1:(\$2/1000) with linespoints lw 2 pt 7 title "-smp 1", \
@@ -355,12 +418,13 @@ set title "Replay stream: throughput relative to the same run without it (-smp 4
 unset logscale
 set xlabel ""
 set ylabel "relative throughput"
+set xrange [-0.6:5.6]
 set yrange [0:*]
 set style fill solid 0.6 border -1
 set boxwidth 0.6
 set xtics rotate by -20
 set arrow from graph 0, first 0.8 to graph 1, first 0.8 nohead dt 2 lw 2 lc rgb "red"
-set label "target 0.8" at graph 0.02, first 0.83 tc rgb "red"
+set label "target: dump >= 0.8x run" at graph 0.99, first 0.84 right tc rgb "red"
 plot "$B/replay.dat" using 0:3:xtic(1) with boxes notitle, \
      "" using 0:(\$3 == \$3 ? \$3 : 0):(sprintf("%.0fk/s", \$2/1000)) with labels offset 0,1 notitle
 EOF
@@ -369,21 +433,32 @@ EOF
 # --- docs/performance.md ------------------------------------------------
 
 write_doc() {
-	local table=$1 when=$2 host_cpu
+	local table=$1 host_cpu before_note=''
 	host_cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	if [ -n "${BEFORE:-}" ]; then
+		before_note="The last column, **before**, is the same figure (and ratio) from
+\`docs/perf-before.tsv\`: the figures of $(meta date "$BEFORE") at commit
+$(meta commit "$BEFORE"), kept as the \"before\" of issue 11's hot-path and
+replay-stream work. Replace that file (with a copy of
+\`out/bench/results.tsv\`) only to move the baseline."
+	fi
 	cat <<EOF
 # Performance
 
-Generated by \`make bench\` (\`scripts/bench.sh\`) on $when; do not edit by
-hand, run \`make bench\` again. These are the "before" figures of issue 11:
-the module as it is before the hot-path and replay-stream work.
+Generated by \`make bench\` (\`scripts/bench.sh\`) from a run on
+$(meta date) at commit $(meta commit); do not edit by hand: run
+\`make bench\` again (or \`scripts/bench.sh --report\` to regenerate this
+page from the last run's figures).
 
 Host: $(nproc) cores ($host_cpu), shared with other QEMU guests and kernel
-builds while this ran; the host load average is in the last column (for
-guest figures: the range seen while that guest ran). Guests: the stock
-Debian kernel $KVER under QEMU TCG (no KVM), 1 GiB. Every figure is the
-median of $REPS repetitions, interleaved between all figures of one run
-(ring figures: ${RING_REPS} interleaved rounds); "ratio" is ours / peer.
+builds while this ran; the host's 1-minute load average is in the "host
+load" column (for guest figures: the range seen while that guest ran).
+Guests: the stock Debian kernel $KVER under QEMU TCG (no KVM), 1 GiB.
+Every guest figure is the median of $REPS repetitions, interleaved with all
+other figures of the same guest; ring figures are medians of $RING_REPS
+interleaved rounds. "ratio" is ours / peer, for costs and throughputs
+alike (so for a throughput, higher is better).
+$before_note
 
 $table
 
@@ -434,7 +509,8 @@ tracepoints (issue 11 item 4)**.
 - **Ratios within one guest do mean something.** The module and its peer
   (io_uring, the floors, replay off) run in the same guest, interleaved, so
   emulation overhead and host load fall on both. The ratios are what the
-  targets are about, and they move far less between runs than the times.
+  targets are about. How far a figure moves between two runs of the same
+  code, the "before" column shows where it is present.
 - **Cache-line effects are not visible.** TCG does not model caches or
   coherence traffic: false sharing, line bouncing between a submitter and
   a worker, or alignment fixes show up only in the native ring figures and
@@ -443,9 +519,36 @@ tracepoints (issue 11 item 4)**.
   two busy host cores: more lanes at -smp 4 mostly adds wakeups and
   contention, not parallelism. The lanes plot shows the per-lane and
   per-wakeup overheads, not how the module scales on a real machine.
-- **Sleeping and waking is very expensive.** Under TCG a wakeup of an idle
-  vCPU costs hundreds of microseconds, which is why single-task end-to-end
-  figures are large: they measure one wakeup per task.
+- **Sleeping and waking is very expensive.** Under TCG waking an idle
+  vCPU (an IPI, the vCPU thread scheduled on a busy host) takes hundreds
+  of microseconds: compare ENQUEUE end to end with ENQUEUE submit only.
+  Single-task end-to-end figures measure mostly that wakeup.
+- **The native ring figures are the exception.** They run on the host's
+  own cores at real-time priority (so the other load cannot preempt them),
+  and there cache-line traffic between the two cores is real; they are
+  the only figures here that say something about the hardware.
+
+## Reading the figures
+
+- **Ordered can cost less than plain.** \`KNHK_IOC_RELEASE\` runs the
+  released ordered tasks itself, on the calling CPU, before it returns;
+  plain tasks run on a lane's worker, which must be woken on another vCPU.
+  Under TCG the wakeup outweighs everything else, so ordered b64 + release
+  can come out below plain b64 end to end; the target (≤ 1.16×) is about
+  ordering not costing much more, which this does not contradict.
+- **Replay on can run faster than off.** Drop mode and the bulk reader
+  may beat the run without replay: the submit path's extra work slows the
+  submitter, so each worker wakeup finds more tasks waiting and there are
+  fewer wakeups, the dominant cost under TCG. That is a guess from the
+  mechanism, not a measurement (there is no wakeup counter yet; the
+  tracepoints of issue 11 item 4 would show it). The lossless row with
+  knhkctl's own reader, and \`knhkctl replay dump\`, are the ones the
+  target judges.
+- **Throughput against lanes is mostly wakeups.** With one lane every
+  task goes to one worker, which sleeps and is woken per batch; more lanes
+  mean a kick per lane per call (issue 11) and more workers, on more vCPUs,
+  to wake. At -smp 1 no wakeup crosses vCPUs, which is why -smp 1 can beat
+  -smp 2 and 4 here.
 
 ## Plots
 
@@ -464,7 +567,7 @@ it; knhkctl replay dump relative to knhkctl run):
 
 ## Running it
 
-\`make bench\` (about 10 minutes on two loaded cores) or
+\`make bench\` (about 6 minutes on two loaded cores) or
 \`scripts/bench.sh --smoke\` (about a minute: everything tiny, checks only
 that every figure and plot is produced). Raw figures, guest console logs
 and the native run's output are in \`out/bench/\`.
@@ -473,29 +576,24 @@ EOF
 
 # --- main ---------------------------------------------------------------
 
-main() {
-	case "${1:-}" in
-	--smoke) SMOKE=1 ;;
-	'') ;;
-	*) die "usage: $0 [--smoke]" ;;
-	esac
-	local start
-	start=$(date +%s)
-	"$SCRIPTS/deps.sh"
-	KVER=${KNHK_BENCH_KVER:-$(bench_kver)} || die "no 6.1 kernel with headers and image installed"
-	if [ "$SMOKE" = 1 ]; then
-		B=$KNHK_OUT/bench-smoke REPS=${KNHK_BENCH_REPS:-1} TASKS=${KNHK_BENCH_TASKS:-256}
-		RING_REPS=5
-	else
-		B=$KNHK_OUT/bench REPS=${KNHK_BENCH_REPS:-7} TASKS=${KNHK_BENCH_TASKS:-8192}
-		RING_REPS=15
-	fi
-	mkdir -p "$B"
-	RESULTS=$B/results.tsv
-	: >"$RESULTS"
+# A value recorded with the figures: META lines of $RESULTS (or of $2).
+meta() {
+	awk -F'\t' -v k="$1" '$1 == "META" && $2 == k { v = $3 } END { print v }' "${2:-$RESULTS}"
+}
+
+step() { log "[+$(($(date +%s) - START))s] $*"; }
+
+# Run everything; figures into $RESULTS. Returns the number of failures.
+run_all() {
+	local fails=0 commit
+	commit=$(git -C "$KNHK_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	git -C "$KNHK_TOP" diff --quiet HEAD -- module include 2>/dev/null || commit+=" (module sources modified)"
+	printf 'META\t%s\t%s\n' date "$(date -u '+%Y-%m-%d %H:%M UTC')" commit "$commit" \
+		kver "$KVER" reps "$REPS" tasks "$TASKS" ring_reps "$RING_REPS" >"$RESULTS"
 	build_all
+	step "built"
 	run_ring
-	local fails=0
+	step "native done"
 	if [ "$SMOKE" = 1 ]; then
 		# Figures do not matter here, only that they come: in parallel.
 		local p4 p2
@@ -508,8 +606,46 @@ main() {
 		wait "$p2" || fails=$((fails + 1))
 	else
 		run_guest smp4 4 all || fails=$((fails + 1))
+		step "guest smp4 done"
 		run_guest smp2 2 lanes || fails=$((fails + 1))
 		run_guest smp1 1 lanes || fails=$((fails + 1))
+	fi
+	step "guests done"
+	return "$fails"
+}
+
+usage() {
+	sed -n '/^# Usage/,/^# Environment/s/^# \{0,1\}//p' "$0" | sed '$d' >&2
+	exit 2
+}
+
+main() {
+	local mode=run
+	case "${1:-}" in
+	--smoke) SMOKE=1 ;;
+	--report) mode=report ;;
+	'') ;;
+	*) usage ;;
+	esac
+	START=$(date +%s)
+	if [ "$SMOKE" = 1 ]; then
+		B=$KNHK_OUT/bench-smoke REPS=${KNHK_BENCH_REPS:-1} TASKS=${KNHK_BENCH_TASKS:-256}
+		RING_REPS=5
+	else
+		B=$KNHK_OUT/bench REPS=${KNHK_BENCH_REPS:-11} TASKS=${KNHK_BENCH_TASKS:-16384}
+		RING_REPS=15
+		[ -f "$DOCS/perf-before.tsv" ] && BEFORE=$DOCS/perf-before.tsv
+	fi
+	RESULTS=$B/results.tsv
+	local fails=0
+	if [ "$mode" = run ]; then
+		"$SCRIPTS/deps.sh"
+		KVER=${KNHK_BENCH_KVER:-$(bench_kver)} || die "no 6.1 kernel with headers and image installed"
+		mkdir -p "$B"
+		run_all || fails=$?
+	else
+		[ -s "$RESULTS" ] || die "no $RESULTS: run scripts/bench.sh first"
+		KVER=$(meta kver) REPS=$(meta reps) TASKS=$(meta tasks) RING_REPS=$(meta ring_reps)
 	fi
 
 	make_table >"$B/table.md"
@@ -526,13 +662,13 @@ main() {
 		for k in batch lanes replay; do
 			[ -s "$B/plots/perf-$k.png" ] || { log "missing plot: perf-$k.png"; missing=$((missing + 1)); }
 		done
-		echo "bench smoke: $(grep -c '^FIG' "$RESULTS") figures, $missing missing, $fails guest failures, $(($(date +%s) - start))s"
+		echo "bench smoke: $(grep -c '^FIG' "$RESULTS") figures, $missing missing, $fails guest failures, $(($(date +%s) - START))s"
 		[ "$missing" = 0 ] && [ "$fails" = 0 ]
 		return
 	fi
 	make_plots "$DOCS"
-	write_doc "$(cat "$B/table.md")" "$(date -u '+%Y-%m-%d %H:%M UTC')" >"$DOCS/performance.md"
-	log "wrote docs/performance.md and docs/perf-{batch,lanes,replay}.png in $(($(date +%s) - start))s"
+	write_doc "$(cat "$B/table.md")" >"$DOCS/performance.md"
+	step "wrote docs/performance.md and docs/perf-{batch,lanes,replay}.png"
 	if [ "$missing" != 0 ] || [ "$fails" != 0 ]; then
 		die "$missing figures missing, $fails guests failed"
 	fi
