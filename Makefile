@@ -8,6 +8,8 @@
 #   make check           every test: see README.md
 #   make stress          a larger determinism matrix (scripts/stress.sh)
 #   make fuzz            fuzz the replay log parser for 10 minutes
+#   make bench           benchmarks against ck_ring, rte_ring and io_uring;
+#                        regenerates docs/performance.md (scripts/bench.sh)
 #   make install         install the module into KDIR's kernel, run depmod
 
 KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
@@ -17,7 +19,7 @@ OUT ?= $(CURDIR)/out
 KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h)
 
-.PHONY: all modules tools selftests check stress fuzz demo deps install clean
+.PHONY: all modules tools selftests check stress fuzz bench demo deps install clean
 
 all: modules
 
@@ -40,6 +42,9 @@ stress:
 fuzz:
 	@scripts/deps.sh
 	$(MAKE) -C tools OUT=$(OUT)/tools fuzz
+
+bench:
+	@scripts/bench.sh
 
 demo:
 	@scripts/demo.sh

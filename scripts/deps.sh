@@ -23,6 +23,9 @@ PACKAGES=(
 	libxxhash-dev
 	# tools fuzzing: clang with libFuzzer (-fsanitize=fuzzer)
 	clang libclang-rt-14-dev
+	# make bench: the peers (ConcurrencyKit ck_ring; DPDK rte_ring, the
+	# headers and libraries of dpdk-dev; liburing.a) and the plots
+	libck-dev libdpdk-dev liburing-dev gnuplot-nox
 )
 
 # Print the packages of PACKAGES that are not installed.
