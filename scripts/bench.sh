@@ -30,38 +30,8 @@ SCRIPTS=$KNHK_TOP/scripts
 DOCS=$KNHK_TOP/docs
 SMOKE=0
 
-# The guest's report()/emit_file() (guest_prelude) and the host's
-# guest_file() are check.sh's. check.sh runs its stages from its last line
-# when sourced, so source it with that line disabled, and refuse if the
-# line is not there to disable.
-load_check_functions() {
-	local src f
-	src=$(sed 's/^main "\$@"$/: check.sh main disabled by bench.sh/' "$SCRIPTS/check.sh")
-	grep -q '^: check.sh main disabled by bench.sh$' <<<"$src" ||
-		die "scripts/check.sh no longer ends in 'main \"\$@\"': cannot take its guest functions"
-	# shellcheck disable=SC1090,SC1091 # check.sh, less its last line
-	. /dev/stdin <<<"$src"
-	for f in guest_prelude guest_file; do
-		declare -F "$f" >/dev/null || die "scripts/check.sh no longer defines $f()"
-	done
-}
-# Here, before this script's own functions: those win where names clash
-# (main).
-load_check_functions
-
-# The stock 6.1 kernel: the newest /lib/modules/6.1.* with headers and an
-# image (the issue's figures are for 6.1; stock_kver would take 6.12).
-bench_kver() {
-	local d k=''
-	for d in /lib/modules/6.1.*/build; do
-		[ -d "$d" ] || continue
-		d=${d%/build}
-		d=${d##*/}
-		[ -e "/boot/vmlinuz-$d" ] && k=$(printf '%s\n%s\n' "$k" "$d" | sort -V | tail -1)
-	done
-	[ -n "$k" ] || return 1
-	echo "$k"
-}
+# shellcheck source=scripts/guest-lib.sh
+. "$SCRIPTS/guest-lib.sh"
 
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -644,7 +614,7 @@ main() {
 	local fails=0
 	if [ "$mode" = run ]; then
 		"$SCRIPTS/deps.sh"
-		KVER=${KNHK_BENCH_KVER:-$(bench_kver)} || die "no 6.1 kernel with headers and image installed"
+		KVER=${KNHK_BENCH_KVER:-$(stock_kver)} || die "no 6.1 kernel with headers and image installed"
 		mkdir -p "$B"
 		run_all || fails=$?
 	else
