@@ -23,6 +23,7 @@
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/relay.h>
 #include <linux/sched/signal.h>
@@ -30,7 +31,12 @@
 
 #include <knhk/sched.h>
 
-/* relay_file_operations, but for open: see knhk_replay_file_open(). */
+/*
+ * relay_file_operations, but for open (see knhk_replay_file_open()) and the
+ * owner: relay's own operations belong to the kernel and pin nothing, so
+ * an open replay file would not keep the module loaded, and its release
+ * would go through our freed copy of them.
+ */
 static struct file_operations knhk_replay_fops;
 
 /*
@@ -75,6 +81,7 @@ static const struct rchan_callbacks knhk_replay_cb = {
 void knhk_replay_init(void)
 {
 	knhk_replay_fops = relay_file_operations;
+	knhk_replay_fops.owner = THIS_MODULE;
 	knhk_replay_fops.open = knhk_replay_file_open;
 }
 
