@@ -375,14 +375,9 @@ static void knhk_kick_lanes(struct knhk_instance *inst, unsigned long *kick)
 {
 	u32 l;
 
-	/*
-	 * Publication before reading lane->cpu: a lane moved meanwhile (work
-	 * stealing, hotplug) either is still on the worker we kick or its new
-	 * worker, kicked after the move, sees the tasks.
-	 */
-	smp_mb();
+	/* knhk_lane_kick() orders the publication before what it reads. */
 	for_each_set_bit(l, kick, inst->nr_lanes)
-		knhk_worker_kick(READ_ONCE(inst->lanes[l].cpu));
+		knhk_lane_kick(&inst->lanes[l]);
 	bitmap_zero(kick, KNHK_MAX_LANES);
 }
 
@@ -936,7 +931,7 @@ int knhk_instance_run_cycle(struct knhk_instance *inst,
 	atomic_inc(&lane->steps);
 	/* As in knhk_kick_lanes(): the credit before reading lane->cpu. */
 	smp_mb__after_atomic();
-	knhk_worker_kick(READ_ONCE(lane->cpu));
+	knhk_lane_kick(lane);
 	if (wait_event_killable(inst->wq, knhk_lane_reached(lane, target))) {
 		ret = -EINTR;
 		goto out;

@@ -45,6 +45,12 @@ struct knhk_slot {
 
 struct knhk_instance;
 
+/* knhk_lane.cpu of a lane between two homes, or of no instance any more */
+#define KNHK_CPU_NONE		(-1)
+
+/* knhk_lane.flags: the lane is on a worker's ready list */
+#define KNHK_LANE_QUEUED	0
+
 /**
  * struct knhk_lane - a logical core of an instance, or its ordered chain
  * @ring: cursors of @slots; each stage's cursor on its own cache line
@@ -52,8 +58,11 @@ struct knhk_instance;
  * @inst: owning instance
  * @id: index in the instance's lanes; the ordered chain is the last
  * @source: event source: @id, or %KNHK_SRC_ORDERED
- * @cpu: CPU whose worker runs the lane; changed only under the home lock
- * @node: entry in that worker's RCU list of lanes
+ * @cpu: CPU whose worker runs the lane, %KNHK_CPU_NONE while it moves;
+ *	changed only under the home lock (worker.c)
+ * @flags: %KNHK_LANE_QUEUED
+ * @qcpu: while queued: the CPU whose ready list holds the lane
+ * @ready: entry in a worker's ready list (under that worker's lock)
  * @nr_enqueued: tasks accepted (submit path only)
  * @steps: step mode: tasks the worker may still run (run-cycle adds)
  * @clock: the lane's Lamport clock (its worker only)
@@ -72,7 +81,9 @@ struct knhk_lane {
 	u32 id;
 	u32 source;
 	int cpu;
-	struct list_head node;
+	unsigned long flags;
+	int qcpu;
+	struct list_head ready;
 	u64 nr_enqueued;
 	atomic_t steps;
 
@@ -228,7 +239,7 @@ int knhk_workers_init(void);
 void knhk_workers_exit(void);
 void knhk_lanes_attach(struct knhk_instance *inst);
 void knhk_lanes_detach(struct knhk_instance *inst);
-void knhk_worker_kick(int cpu);
+void knhk_lane_kick(struct knhk_lane *lane);
 
 /* perturb.c */
 DECLARE_STATIC_KEY_FALSE(knhk_perturb_key);
