@@ -17,6 +17,7 @@
  * submit lock.
  */
 #include <linux/bitmap.h>
+#include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/minmax.h>
@@ -51,6 +52,7 @@ struct knhk_instance *knhk_instance_create(u32 id)
 	mutex_init(&inst->lock);
 	mutex_init(&inst->read_lock);
 	init_waitqueue_head(&inst->wq);
+	init_waitqueue_head(&inst->replay_wq);
 	inst->id = id;
 	inst->nr_lanes = KNHK_DEFAULT_LANES;
 	inst->ring_size = KNHK_DEFAULT_RING;
@@ -102,8 +104,9 @@ void knhk_instance_destroy(struct knhk_instance *inst)
  * @inst: the instance
  * @cfg: the configuration, reserved fields already checked
  *
- * Return: 0, -EINVAL for a value out of range, -EBUSY once the instance
- * has started, -EINTR if killed while waiting for the submit lock.
+ * Return: 0, -EINVAL for a value out of range, -EPERM for a lossless
+ * replay stream without CAP_SYS_ADMIN, -EBUSY once the instance has
+ * started, -EINTR if killed while waiting for the submit lock.
  */
 int knhk_instance_configure(struct knhk_instance *inst,
 			    const struct knhk_config *cfg)
@@ -126,6 +129,13 @@ int knhk_instance_configure(struct knhk_instance *inst,
 	    (cfg->lanes + 1) * cfg->ring_size > KNHK_MAX_SLOTS ||
 	    !cfg->cq_size || cfg->cq_size > (cfg->lanes + 1) * cfg->ring_size)
 		return -EINVAL;
+	/*
+	 * Only root can read debugfs: a lossless stream opened by someone
+	 * who cannot drain it would only stall the instance.
+	 */
+	if (cfg->flags & KNHK_CONFIG_REPLAY &&
+	    !(cfg->flags & KNHK_CONFIG_REPLAY_DROP) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
@@ -547,7 +557,7 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
 		while (!knhk_slot_execute(ord, slot, inst->shared, item.ts,
 					  raw_smp_processor_id(),
 					  fatal_signal_pending(current)))
-			knhk_replay_wait();
+			knhk_replay_wait(inst, 0);
 		/* Written and run at once: pass both stages. */
 		knhk_ring_advance(&ord->ring, KNHK_STAGE_SUBMIT, 1);
 		knhk_ring_ready(&ord->ring, KNHK_STAGE_EXEC);

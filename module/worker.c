@@ -16,12 +16,14 @@
  *   thief's until the next hotplug event or until it is stolen again.
  *
  * A worker never looks at an idle lane. Whoever gives a lane work (the
- * submit path, run-cycle, a lane move) kicks the lane: it joins its
- * worker's ready list, once, and the worker is woken. A worker takes lanes
- * from the head of its list, runs a bounded batch of each
- * (knhk_lane_run()) and puts a lane with more at the tail, so lanes share
- * a CPU round robin; after KNHK_PASS_LANES lanes it yields, outside any
- * RCU read section. A pass costs what it runs, however many lanes exist.
+ * submit path, run-cycle, a lane move, a replay reader making room in a
+ * full lossless stream) kicks the lane: it joins its worker's ready list,
+ * once, and the worker is woken. A worker takes lanes from the head of its
+ * list, runs a bounded batch of each (knhk_lane_run()) and puts a lane
+ * with more at the tail, so lanes share a CPU round robin; a lane whose
+ * stream is full parks off every list instead. After KNHK_PASS_LANES lanes
+ * a worker yields, outside any RCU read section. A pass costs what it
+ * runs, however many lanes exist or wait for a reader.
  *
  * No kick is lost:
  * - a kicker publishes the work, then smp_mb(), then, if the lane's QUEUED
@@ -279,16 +281,22 @@ static bool knhk_steal_lane(unsigned int cpu)
 	return lane;
 }
 
-/* Run a batch of @lane, which @cpu's worker owns, and queue it again if due. */
+/*
+ * Run a batch of @lane, which @cpu's worker owns, and queue it again if it
+ * has more. A lane stalled by its lossless replay stream parks instead:
+ * it is off every list, costs its worker nothing, and is kicked again by
+ * the reader that makes room (or by a submission).
+ */
 static void knhk_worker_run(struct knhk_worker *w, struct knhk_lane *lane,
-			    unsigned int cpu, bool *stalled)
+			    unsigned int cpu)
 {
 	switch (knhk_lane_run(lane, cpu)) {
 	case KNHK_LANE_IDLE:
 		return;
 	case KNHK_LANE_STALLED:
-		*stalled = true;
-		fallthrough;
+		if (!knhk_replay_park(lane, cpu))
+			return;
+		fallthrough;	/* room came meanwhile */
 	case KNHK_LANE_MORE:
 		spin_lock(&w->lock);
 		knhk_ready_add(w, lane, cpu);
@@ -300,7 +308,6 @@ static void knhk_worker_fn(unsigned int cpu)
 {
 	struct knhk_worker *w = this_cpu_ptr(&knhk_workers);
 	struct knhk_lane *lane = NULL;
-	bool stalled = false;
 	unsigned int n;
 
 	for (n = 0; n < KNHK_PASS_LANES; n++) {
@@ -309,7 +316,7 @@ static void knhk_worker_fn(unsigned int cpu)
 		lane = knhk_worker_pop(w);
 		/* A lane being moved is the mover's: it kicks it afterwards. */
 		if (lane && READ_ONCE(lane->cpu) == cpu)
-			knhk_worker_run(w, lane, cpu, &stalled);
+			knhk_worker_run(w, lane, cpu);
 		knhk_perturb(false);	/* inside the RCU read section */
 		rcu_read_unlock();
 		if (!lane)
@@ -318,8 +325,6 @@ static void knhk_worker_fn(unsigned int cpu)
 
 	if (!lane && READ_ONCE(knhk_steal))
 		knhk_steal_lane(cpu);	/* kicks us if it took a lane */
-	if (stalled)
-		knhk_replay_wait();
 	knhk_perturb(true);
 	cond_resched();
 }

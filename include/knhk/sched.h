@@ -155,6 +155,9 @@ struct knhk_batch_entry {
  * @nr_subbufs: stream sub-buffers per CPU
  * @chan: the relay channel, while the stream is open
  * @dropped: events dropped, per CPU
+ * @parked: lossless stream: per CPU, a bitmap of the lanes waiting for room
+ *	in that CPU's stream (replay.c)
+ * @replay_wq: the submit path waits here for room in a lossless stream
  * @dying: the file is closed; debugfs readers must not wait for anything
  */
 struct knhk_instance {
@@ -191,6 +194,8 @@ struct knhk_instance {
 	u32 nr_subbufs;
 	struct rchan *chan;
 	u64 __percpu *dropped;
+	unsigned long __percpu *parked;
+	wait_queue_head_t replay_wq;
 	bool dying;
 };
 
@@ -198,7 +203,7 @@ struct knhk_instance {
 enum knhk_lane_state {
 	KNHK_LANE_IDLE,		/* nothing to run */
 	KNHK_LANE_MORE,		/* tasks left: call again */
-	KNHK_LANE_STALLED,	/* the lossless stream is full: wait first */
+	KNHK_LANE_STALLED,	/* the lossless stream is full: park the lane */
 };
 
 /* The ordered chain: the lane after the last. */
@@ -225,7 +230,8 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
 			 bool force);
 void knhk_replay_put(struct knhk_instance *inst, bool write,
 		     const struct knhk_event *ev, const void *data);
-void knhk_replay_wait(void);
+void knhk_replay_wait(struct knhk_instance *inst, u32 len);
+bool knhk_replay_park(struct knhk_lane *lane, unsigned int cpu);
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 	       const void *data);
 

@@ -86,9 +86,14 @@ struct knhk_version {
  * debugfs knhk_sched/<instance>/replay<cpu>, as a struct knhk_event
  * followed by its input data padded to 8 bytes. Lossless (the default):
  * whatever would produce an event waits while that CPU's stream is full, so
- * someone must read the files. %KNHK_CONFIG_REPLAY_DROP: events that do not
- * fit are dropped and counted per CPU (debugfs "dropped"); the digest still
- * covers them, and the per-source sequence numbers show the gaps.
+ * someone must read() the files (mmap() consumes nothing). A lane that
+ * waits is parked until the reader makes room: it holds up its own
+ * instance only, never another instance nor its worker's other lanes.
+ * Since only root can read debugfs, a lossless stream needs CAP_SYS_ADMIN:
+ * -EPERM without it. %KNHK_CONFIG_REPLAY_DROP (no privilege needed):
+ * events that do not fit are dropped and counted per CPU (debugfs
+ * "dropped"); the digest still covers them, and the per-source sequence
+ * numbers show the gaps.
  *
  * A task holds its lane slot from submission until its completion is read
  * (the result is written in place), so a lane takes at most @ring_size
