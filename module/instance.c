@@ -91,6 +91,7 @@ void knhk_instance_destroy(struct knhk_instance *inst)
 	if (inst->started)
 		knhk_lanes_detach(inst);
 	knhk_replay_close(inst);
+	knhk_replay_budget(inst, 0);
 	/* Waits for debugfs readers still in one of the files. */
 	debugfs_remove(inst->dir);
 	knhk_instance_free(inst, inst->nr_lanes + 1);
@@ -105,8 +106,10 @@ void knhk_instance_destroy(struct knhk_instance *inst)
  * @cfg: the configuration, reserved fields already checked
  *
  * Return: 0, -EINVAL for a value out of range, -EPERM for a lossless
- * replay stream without CAP_SYS_ADMIN, -EBUSY once the instance has
- * started, -EINTR if killed while waiting for the submit lock.
+ * replay stream without CAP_SYS_ADMIN, -ENOSPC for a replay stream over
+ * what is left of the module-wide cap (the configuration is then
+ * unchanged), -EBUSY once the instance has started, -EINTR if killed while
+ * waiting for the submit lock.
  */
 int knhk_instance_configure(struct knhk_instance *inst,
 			    const struct knhk_config *cfg)
@@ -139,9 +142,12 @@ int knhk_instance_configure(struct knhk_instance *inst,
 
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
-	if (inst->started) {
+	if (inst->started)
 		ret = -EBUSY;
-	} else {
+	else
+		ret = knhk_replay_budget(inst, cfg->flags & KNHK_CONFIG_REPLAY ?
+					 (u64)subbuf * nr_subbufs : 0);
+	if (!ret) {
 		WRITE_ONCE(inst->nr_lanes, cfg->lanes);
 		WRITE_ONCE(inst->ring_size, cfg->ring_size);
 		WRITE_ONCE(inst->cq_size, cfg->cq_size);
@@ -168,7 +174,9 @@ static int knhk_instance_start(struct knhk_instance *inst)
 
 	if (inst->started)
 		return 0;
-	lanes = vzalloc(array_size(nr, sizeof(*lanes)));
+	/* Page-aligned, so the lanes' cache-line alignment holds. */
+	lanes = __vmalloc(array_size(nr, sizeof(*lanes)),
+			  GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!lanes)
 		return -ENOMEM;
 	inst->lanes = lanes;

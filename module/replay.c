@@ -29,9 +29,11 @@
  * concurrent reader takes for an overwritten one and skips a sub-buffer. So
  * a switch is made only while it leaves a sub-buffer free.
  */
+#include <linux/atomic.h>
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/relay.h>
 #include <linux/sched/signal.h>
@@ -165,6 +167,49 @@ static void knhk_replay_remove_leftovers(struct knhk_instance *inst)
 	}
 }
 
+/*
+ * The module-wide cap on replay buffers. Relay allocates them page by page
+ * with plain GFP_KERNEL, which no memory cgroup is charged for, so this cap
+ * is all that bounds them: an instance reserves its streams' size at
+ * configure time, for every possible CPU (relay gives a buffer to each CPU
+ * that comes online), and gives it back when it is freed.
+ */
+static unsigned int knhk_replay_max_mb = KNHK_REPLAY_MAX_MB_DEFAULT;
+module_param_named(replay_max_mb, knhk_replay_max_mb, uint, 0644);
+MODULE_PARM_DESC(replay_max_mb,
+		 "MiB of replay buffers all instances together may hold");
+
+/* Bytes reserved by all instances; changed with atomic adds only. */
+static atomic64_t knhk_replay_reserved = ATOMIC64_INIT(0);
+
+/**
+ * knhk_replay_budget() - set an instance's share of the replay buffer cap
+ * @inst: the instance, with @inst->lock held or no longer shared
+ * @bytes: its streams' bytes per CPU (sub-buffer size times count), 0 to
+ *	give its share back
+ *
+ * Return: 0, or -ENOSPC if the cap does not leave room for @bytes on every
+ * possible CPU; the instance's share is then unchanged.
+ */
+int knhk_replay_budget(struct knhk_instance *inst, u64 bytes)
+{
+	u64 want = bytes * num_possible_cpus();
+	u64 have = inst->replay_bytes * num_possible_cpus();
+	u64 cap = (u64)READ_ONCE(knhk_replay_max_mb) << 20;
+	s64 delta = want - have;
+
+	/* One add, then a look: two racing instances never both get in. */
+	if (delta > 0 &&
+	    atomic64_add_return(delta, &knhk_replay_reserved) > cap) {
+		atomic64_sub(delta, &knhk_replay_reserved);
+		return -ENOSPC;
+	}
+	if (delta < 0)
+		atomic64_sub(-delta, &knhk_replay_reserved);
+	inst->replay_bytes = bytes;
+	return 0;
+}
+
 /**
  * knhk_replay_open() - open the stream of an instance being started
  * @inst: the instance; its configuration is final
@@ -177,7 +222,7 @@ int knhk_replay_open(struct knhk_instance *inst)
 
 	if (!inst->replay)
 		return 0;
-	inst->dropped = alloc_percpu(u64);
+	inst->dropped = alloc_percpu_gfp(u64, GFP_KERNEL_ACCOUNT);
 	if (!inst->dropped)
 		return -ENOMEM;
 	if (!inst->replay_drop) {

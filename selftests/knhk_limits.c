@@ -7,13 +7,18 @@
  *   one without CAP_SYS_ADMIN is -EPERM, a dropping one is fine;
  * - an instance whose lossless stream nobody drains stalls itself only:
  *   another instance's throughput, with lanes on the same CPUs, stays at
- *   least 0.8 of what it is alone (printed as "# stall isolation: ...").
+ *   least 0.8 of what it is alone (printed as "# stall isolation: ...");
+ * - replay buffers count against the module-wide cap (module parameter
+ *   replay_max_mb): a configuration over it is -ENOSPC and leaves the
+ *   instance as it was, and any number of files at the largest
+ *   configuration never hold more than the cap together.
  */
 #include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "knhk_rel.h"
 
+#define PARAM_CAP	"/sys/module/" REL_MODNAME "/parameters/replay_max_mb"
 
 /* The harness has per-test timeouts only for fixture tests. */
 FIXTURE(lim) {
@@ -287,6 +292,157 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 	       busy, ISO_ROUNDS);
 	EXPECT_LE(0.8, stalled / alone)
 		TH_LOG("an instance with an undrained stream slows another");
+}
+
+/* ---- the replay memory cap ---- */
+
+/* Possible CPUs, from /sys/devices/system/cpu/possible ("0-3"). */
+static int possible_cpus(void)
+{
+	char buf[256];
+	char *p = buf, *end;
+	int a, b, n = 0;
+
+	if (rel_read_file("/sys/devices/system/cpu/possible", buf,
+			  sizeof(buf)) <= 0)
+		return -1;
+	while (*p && *p != '\n') {
+		a = strtol(p, &end, 10);
+		b = *end == '-' ? strtol(end + 1, NULL, 10) : a;
+		n += b - a + 1;
+		p += strcspn(p, ",\n");
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+static long read_cap_mb(void)
+{
+	char buf[32];
+
+	if (rel_read_file(PARAM_CAP, buf, sizeof(buf)) <= 0)
+		return -1;
+	return atol(buf);
+}
+
+static int write_cap_mb(long mb)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", mb);
+	return rel_write_file(PARAM_CAP, buf);
+}
+
+static int config_replay(int fd, __u32 subbuf, __u32 nsubbufs)
+{
+	struct knhk_config c = {
+		.size = sizeof(c),
+		.flags = KNHK_CONFIG_REPLAY | KNHK_CONFIG_REPLAY_DROP,
+		.lanes = 4, .ring_size = 64, .cq_size = 320,
+		.replay_subbuf_size = subbuf, .replay_nr_subbufs = nsubbufs,
+	};
+
+	return knhk_ioctl(fd, KNHK_IOC_CONFIGURE, &c);
+}
+
+/* A few tasks and their completions, through the instance's stream. */
+static int run_some(int fd)
+{
+	struct knhk_completion c[16];
+	struct knhk_task t[16];
+	int i;
+
+	for (i = 0; i < 16; i++)
+		task_pure(&t[i], i, i * 7);
+	if (core_submit(fd, t, 16, NULL) || knhk_read_all(fd, c, 16) != 16)
+		return -1;
+	for (i = 0; i < 16; i++)
+		if (c[i].output != knhk_mix64(c[i].task_id * 7))
+			return -1;
+	return 0;
+}
+
+TEST_F_TIMEOUT(lim, replay_over_cap_fails_cleanly, 60)
+{
+	char path[160], buf[512];
+	long cap = read_cap_mb();
+	int fd;
+
+	EXPECT_LT(0, cap) TH_LOG("no %s", PARAM_CAP);
+	OPEN_DEV(fd, 0);
+	/* The largest stream the uapi allows: 1 GiB per CPU. */
+	EXPECT_EQ(-ENOSPC, config_replay(fd, KNHK_REPLAY_MAX_SUBBUF,
+					 KNHK_REPLAY_MAX_SUBBUFS))
+		TH_LOG("a stream over the %ld MiB cap was accepted", cap);
+	/* Nothing changed: a configuration that fits works, and runs. */
+	ASSERT_EQ(0, config_replay(fd, 16 << 10, 4));
+	ASSERT_EQ(0, run_some(fd));
+	snprintf(path, sizeof(path), REL_DEBUGFS "/%ld/config", rel_instance(fd));
+	if (rel_read_file(path, buf, sizeof(buf)) > 0) {
+		EXPECT_NE(NULL, strstr(buf, "subbuf_size 16384\n")) TH_LOG("%s", buf);
+		EXPECT_NE(NULL, strstr(buf, "nr_subbufs 4\n")) TH_LOG("%s", buf);
+	}
+	close(fd);
+}
+
+#define CAP_FDS	64
+
+TEST_F_TIMEOUT(lim, replay_cap_holds_over_many_files, 120)
+{
+	long cap = read_cap_mb(), per_fd, want;
+	int fd[CAP_FDS], i, ok = 0, r, ncpu = possible_cpus();
+	__u32 subbuf = 1 << 20, nsub = 2;	/* 2 MiB per CPU */
+
+	ASSERT_LT(0, ncpu);
+	/* Every file at the uapi's largest stream: together, within the cap. */
+	for (i = 0; i < CAP_FDS; i++) {
+		OPEN_DEV(fd[i], 0);
+		r = config_replay(fd[i], KNHK_REPLAY_MAX_SUBBUF,
+				  KNHK_REPLAY_MAX_SUBBUFS);
+		EXPECT_TRUE(r == 0 || r == -ENOSPC) TH_LOG("fd %d: %d", i, r);
+		ok += !r;
+	}
+	per_fd = (long)(KNHK_REPLAY_MAX_SUBBUF >> 20) *
+		 KNHK_REPLAY_MAX_SUBBUFS * ncpu;
+	TH_LOG("%d of %d files took %ld MiB each; the cap is %ld MiB", ok,
+	       CAP_FDS, per_fd, cap);
+	EXPECT_LE(ok * per_fd, cap > 0 ? cap : 0)
+		TH_LOG("%d streams of %ld MiB accepted together", ok, per_fd);
+	for (i = 0; i < CAP_FDS; i++)
+		close(fd[i]);
+
+	/* A cap that takes a few of them: exactly those fit, and they run. */
+	ASSERT_LT(0, cap) TH_LOG("no %s", PARAM_CAP);
+	per_fd = (long)(subbuf >> 20) * nsub * ncpu;
+	want = 5;
+	ASSERT_EQ(0, write_cap_mb(want * per_fd + per_fd / 2));
+	ok = 0;
+	for (i = 0; i < CAP_FDS; i++) {
+		OPEN_DEV(fd[i], 0);
+		r = config_replay(fd[i], subbuf, nsub);
+		EXPECT_TRUE(r == 0 || r == -ENOSPC) TH_LOG("fd %d: %d", i, r);
+		if (!r) {
+			ok++;
+			EXPECT_EQ(0, run_some(fd[i])) TH_LOG("fd %d", i);
+		} else {
+			/* Refused: still usable without a stream. */
+			EXPECT_EQ(0, core_config(fd[i], 0, 4, 64, 320));
+			if (i % 16 == 0)
+				EXPECT_EQ(0, run_some(fd[i])) TH_LOG("fd %d", i);
+		}
+	}
+	EXPECT_EQ(want, ok);
+	/* A closed file gives its share back. */
+	close(fd[0]);
+	OPEN_DEV(fd[0], 0);
+	EXPECT_EQ(0, config_replay(fd[0], subbuf, nsub));
+	/* Reconfiguring in place: the old share is returned first. */
+	EXPECT_EQ(0, config_replay(fd[0], subbuf, nsub));
+	EXPECT_EQ(0, config_replay(fd[0], subbuf / 2, nsub));
+	for (i = 0; i < CAP_FDS; i++)
+		close(fd[i]);
+	EXPECT_EQ(0, write_cap_mb(cap));
 }
 
 TEST_HARNESS_MAIN

@@ -153,6 +153,8 @@ struct knhk_batch_entry {
  * @replay_drop: drop events the stream has no room for
  * @subbuf_size: stream sub-buffer size
  * @nr_subbufs: stream sub-buffers per CPU
+ * @replay_bytes: replay buffer bytes per possible CPU reserved against the
+ *	module-wide cap (knhk_replay_budget())
  * @chan: the relay channel, while the stream is open
  * @dropped: events dropped, per CPU
  * @parked: lossless stream: per CPU, a bitmap of the lanes waiting for room
@@ -192,6 +194,7 @@ struct knhk_instance {
 	bool replay_drop;
 	u32 subbuf_size;
 	u32 nr_subbufs;
+	u64 replay_bytes;
 	struct rchan *chan;
 	u64 __percpu *dropped;
 	unsigned long __percpu *parked;
@@ -224,6 +227,7 @@ bool knhk_ordered_pop(struct knhk_instance *inst, bool all, u64 watermark,
 /* replay.c */
 int knhk_replay_open(struct knhk_instance *inst);
 void knhk_replay_close(struct knhk_instance *inst);
+int knhk_replay_budget(struct knhk_instance *inst, u64 bytes);
 u64 knhk_replay_dropped(struct knhk_instance *inst, int cpu);
 void knhk_replay_init(void);
 bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,

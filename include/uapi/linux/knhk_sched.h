@@ -64,6 +64,16 @@ struct knhk_version {
 #define KNHK_REPLAY_MAX_SUBBUF	(4U << 20)
 #define KNHK_REPLAY_MAX_SUBBUFS	256
 
+/*
+ * Replay buffers are not charged to any memory cgroup (relay allocates
+ * them), so the module caps them: all instances together may reserve at
+ * most the module parameter replay_max_mb MiB, this by default. An
+ * instance reserves @replay_subbuf_size * @replay_nr_subbufs bytes for
+ * every possible CPU when it is configured with %KNHK_CONFIG_REPLAY, and
+ * gives them back when reconfigured or closed.
+ */
+#define KNHK_REPLAY_MAX_MB_DEFAULT	256
+
 /**
  * struct knhk_config - instance configuration, set by %KNHK_IOC_CONFIGURE
  * @size: sizeof(struct knhk_config)
@@ -104,6 +114,16 @@ struct knhk_version {
  * tasks waiting for release plus released ones whose completion is unread.
  * A full ordered queue fails an ordered submission with -ENOSPC (only a
  * release, on the same submit path, can make room).
+ *
+ * Memory: an open file pins at most about 20 MiB of kernel memory (the
+ * lane rings, (@lanes + 1) * @ring_size slots of 208 bytes, 13 MiB at
+ * most; the ordered queue, @ring_size entries of 192 bytes, 6 MiB at most;
+ * the lanes and a submission's room, 400 KiB at most; a few bytes per
+ * CPU), charged to the memory cgroup of the process whose call allocates
+ * it (the first logged call, see below), plus its replay buffers, which
+ * count against the module-wide cap instead (%KNHK_REPLAY_MAX_MB_DEFAULT):
+ * a configuration whose stream does not fit in what is left of the cap is
+ * -ENOSPC, and changes nothing.
  *
  * Allowed, any number of times, until the first call that is logged: a
  * task accepted, a release, a guard change or a shared-state load (-EBUSY
