@@ -5,6 +5,11 @@
  * Plain text, one "name value" per line, for people and scripts; the relay
  * files replay<cpu> beside them are replay.c's. Everything is root-only, and
  * instances are named by their small number, never by an address.
+ *
+ * An open file outlives its instance (reads then fail with EIO, through
+ * debugfs's proxy) and must keep the module loaded until it is closed:
+ * DEFINE_SHOW_ATTRIBUTE() sets .owner, and debugfs_create_file() (not the
+ * _unsafe variant) takes a reference on it at open.
  */
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>

@@ -17,6 +17,7 @@
  * submit lock.
  */
 #include <linux/bitmap.h>
+#include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/minmax.h>
@@ -51,6 +52,7 @@ struct knhk_instance *knhk_instance_create(u32 id)
 	mutex_init(&inst->lock);
 	mutex_init(&inst->read_lock);
 	init_waitqueue_head(&inst->wq);
+	init_waitqueue_head(&inst->replay_wq);
 	inst->id = id;
 	inst->nr_lanes = KNHK_DEFAULT_LANES;
 	inst->ring_size = KNHK_DEFAULT_RING;
@@ -89,6 +91,7 @@ void knhk_instance_destroy(struct knhk_instance *inst)
 	if (inst->started)
 		knhk_lanes_detach(inst);
 	knhk_replay_close(inst);
+	knhk_replay_budget(inst, 0);
 	/* Waits for debugfs readers still in one of the files. */
 	debugfs_remove(inst->dir);
 	knhk_instance_free(inst, inst->nr_lanes + 1);
@@ -102,8 +105,11 @@ void knhk_instance_destroy(struct knhk_instance *inst)
  * @inst: the instance
  * @cfg: the configuration, reserved fields already checked
  *
- * Return: 0, -EINVAL for a value out of range, -EBUSY once the instance
- * has started, -EINTR if killed while waiting for the submit lock.
+ * Return: 0, -EINVAL for a value out of range, -EPERM for a lossless
+ * replay stream without CAP_SYS_ADMIN, -ENOSPC for a replay stream over
+ * what is left of the module-wide cap (the configuration is then
+ * unchanged), -EBUSY once the instance has started, -EINTR if killed while
+ * waiting for the submit lock.
  */
 int knhk_instance_configure(struct knhk_instance *inst,
 			    const struct knhk_config *cfg)
@@ -126,12 +132,22 @@ int knhk_instance_configure(struct knhk_instance *inst,
 	    (cfg->lanes + 1) * cfg->ring_size > KNHK_MAX_SLOTS ||
 	    !cfg->cq_size || cfg->cq_size > (cfg->lanes + 1) * cfg->ring_size)
 		return -EINVAL;
+	/*
+	 * Only root can read debugfs: a lossless stream opened by someone
+	 * who cannot drain it would only stall the instance.
+	 */
+	if (cfg->flags & KNHK_CONFIG_REPLAY &&
+	    !(cfg->flags & KNHK_CONFIG_REPLAY_DROP) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	if (mutex_lock_killable(&inst->lock))
 		return -EINTR;
-	if (inst->started) {
+	if (inst->started)
 		ret = -EBUSY;
-	} else {
+	else
+		ret = knhk_replay_budget(inst, cfg->flags & KNHK_CONFIG_REPLAY ?
+					 (u64)subbuf * nr_subbufs : 0);
+	if (!ret) {
 		WRITE_ONCE(inst->nr_lanes, cfg->lanes);
 		WRITE_ONCE(inst->ring_size, cfg->ring_size);
 		WRITE_ONCE(inst->cq_size, cfg->cq_size);
@@ -158,7 +174,9 @@ static int knhk_instance_start(struct knhk_instance *inst)
 
 	if (inst->started)
 		return 0;
-	lanes = vzalloc(array_size(nr, sizeof(*lanes)));
+	/* Page-aligned, so the lanes' cache-line alignment holds. */
+	lanes = __vmalloc(array_size(nr, sizeof(*lanes)),
+			  GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!lanes)
 		return -ENOMEM;
 	inst->lanes = lanes;
@@ -396,14 +414,9 @@ static void knhk_kick_lanes(struct knhk_instance *inst, unsigned long *kick)
 {
 	u32 l;
 
-	/*
-	 * Publication before reading lane->cpu: a lane moved meanwhile (work
-	 * stealing, hotplug) either is still on the worker we kick or its new
-	 * worker, kicked after the move, sees the tasks.
-	 */
-	smp_mb();
+	/* knhk_lane_kick() orders the publication before what it reads. */
 	for_each_set_bit(l, kick, inst->nr_lanes)
-		knhk_worker_kick(READ_ONCE(inst->lanes[l].cpu));
+		knhk_lane_kick(&inst->lanes[l]);
 	bitmap_zero(kick, KNHK_MAX_LANES);
 }
 
@@ -592,7 +605,7 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
 		while (!knhk_slot_execute(ord, slot, inst->shared, release_ts,
 					  raw_smp_processor_id(),
 					  fatal_signal_pending(current)))
-			knhk_replay_wait();
+			knhk_replay_wait(inst, 0);
 		/* Written and run at once: pass both stages. */
 		knhk_ring_advance(&ord->ring, KNHK_STAGE_SUBMIT, 1);
 		knhk_ring_ready(&ord->ring, KNHK_STAGE_EXEC);
@@ -1006,7 +1019,7 @@ int knhk_instance_run_cycle(struct knhk_instance *inst,
 	atomic_inc(&lane->steps);
 	/* As in knhk_kick_lanes(): the credit before reading lane->cpu. */
 	smp_mb__after_atomic();
-	knhk_worker_kick(READ_ONCE(lane->cpu));
+	knhk_lane_kick(lane);
 	if (wait_event_killable(inst->wq, knhk_lane_reached(lane, target)) &&
 	    !knhk_steps_cancel(inst, lane, target)) {
 		ret = -EINTR;

@@ -9,8 +9,17 @@
  *
  * Room is checked before an event exists. Without room, in drop mode the
  * event is counted as dropped; in lossless mode the producer waits and
- * tries again: a worker leaves the task unrun and comes back later, the
+ * tries again: a worker leaves the task unrun and parks the lane, the
  * submit path sleeps. The digest chains see every event either way.
+ *
+ * Nothing polls. Relay tells nobody when its reader consumes (its
+ * callbacks are all on the producer side: subbuf_start runs when a
+ * producer switches sub-buffers), but every consumption goes through
+ * read() of a replay file, whose operations are ours: after relay's read()
+ * has consumed a sub-buffer, knhk_replay_consumed() kicks the lanes parked
+ * on that CPU's stream and wakes the submit path. (An mmap() reader
+ * consumes nothing, with or without us.) A parked lane costs its worker
+ * nothing, so a stream nobody drains stalls its own instance only.
  *
  * Records are copied in by hand rather than with relay_reserve() or
  * relay_write(), for two reasons. A reader may read the sub-buffer being
@@ -20,17 +29,25 @@
  * concurrent reader takes for an overwritten one and skips a sub-buffer. So
  * a switch is made only while it leaves a sub-buffer free.
  */
+#include <linux/atomic.h>
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
-#include <linux/delay.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/relay.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 
 #include <knhk/sched.h>
 
-/* relay_file_operations, but for open: see knhk_replay_file_open(). */
+/*
+ * relay_file_operations, but for open (see knhk_replay_file_open()), read
+ * (knhk_replay_file_read()) and the owner: relay's own operations belong
+ * to the kernel and pin nothing, so an open replay file would not keep the
+ * module loaded, and its release would go through our freed copy of them.
+ */
 static struct file_operations knhk_replay_fops;
 
 /*
@@ -47,6 +64,52 @@ static int knhk_replay_file_open(struct inode *inode, struct file *file)
 	if (!smp_load_acquire(&inst->chan))
 		return -EAGAIN;
 	return relay_file_operations.open(inode, file);
+}
+
+/*
+ * The reader made room in @cpu's stream: kick the lanes parked on it and
+ * wake the submit path. Runs inside a replay file's read(), which debugfs
+ * holds the file's removal off for, so the instance is alive.
+ */
+static void knhk_replay_consumed(struct knhk_instance *inst, int cpu)
+{
+	unsigned long *parked, word;
+	u32 i, l;
+
+	/* Consumption before the parked test; pairs with knhk_replay_park(). */
+	smp_mb();
+	if (inst->parked) {
+		parked = per_cpu_ptr(inst->parked, cpu);
+		for (i = 0; i < BITS_TO_LONGS(inst->nr_lanes); i++) {
+			if (!READ_ONCE(parked[i]))
+				continue;
+			/* Whoever clears a bit kicks its lane: exactly once. */
+			word = xchg(&parked[i], 0);
+			for_each_set_bit(l, &word, BITS_PER_LONG)
+				knhk_lane_kick(&inst->lanes[i * BITS_PER_LONG + l]);
+		}
+	}
+	/* Full barrier inside; pairs with the waiter's set_current_state(). */
+	if (wq_has_sleeper(&inst->replay_wq))
+		wake_up_all(&inst->replay_wq);
+}
+
+/* relay's read(), then wake whoever waits for the room it made. */
+static ssize_t knhk_replay_file_read(struct file *file, char __user *ubuf,
+				     size_t count, loff_t *ppos)
+{
+	struct rchan_buf *buf = file->private_data;
+	size_t before = READ_ONCE(buf->subbufs_consumed);
+	ssize_t ret;
+
+	ret = relay_file_operations.read(file, ubuf, count, ppos);
+	/*
+	 * Relay frees whole sub-buffers. Readers are serialised by the inode
+	 * lock, so the reader whose read() consumed one sees the count move.
+	 */
+	if (ret > 0 && READ_ONCE(buf->subbufs_consumed) != before)
+		knhk_replay_consumed(buf->chan->private_data, buf->cpu);
+	return ret;
 }
 
 static struct dentry *knhk_replay_create_file(const char *name,
@@ -75,7 +138,9 @@ static const struct rchan_callbacks knhk_replay_cb = {
 void knhk_replay_init(void)
 {
 	knhk_replay_fops = relay_file_operations;
+	knhk_replay_fops.owner = THIS_MODULE;
 	knhk_replay_fops.open = knhk_replay_file_open;
+	knhk_replay_fops.read = knhk_replay_file_read;
 }
 
 /*
@@ -102,6 +167,49 @@ static void knhk_replay_remove_leftovers(struct knhk_instance *inst)
 	}
 }
 
+/*
+ * The module-wide cap on replay buffers. Relay allocates them page by page
+ * with plain GFP_KERNEL, which no memory cgroup is charged for, so this cap
+ * is all that bounds them: an instance reserves its streams' size at
+ * configure time, for every possible CPU (relay gives a buffer to each CPU
+ * that comes online), and gives it back when it is freed.
+ */
+static unsigned int knhk_replay_max_mb = KNHK_REPLAY_MAX_MB_DEFAULT;
+module_param_named(replay_max_mb, knhk_replay_max_mb, uint, 0644);
+MODULE_PARM_DESC(replay_max_mb,
+		 "MiB of replay buffers all instances together may hold");
+
+/* Bytes reserved by all instances; changed with atomic adds only. */
+static atomic64_t knhk_replay_reserved = ATOMIC64_INIT(0);
+
+/**
+ * knhk_replay_budget() - set an instance's share of the replay buffer cap
+ * @inst: the instance, with @inst->lock held or no longer shared
+ * @bytes: its streams' bytes per CPU (sub-buffer size times count), 0 to
+ *	give its share back
+ *
+ * Return: 0, or -ENOSPC if the cap does not leave room for @bytes on every
+ * possible CPU; the instance's share is then unchanged.
+ */
+int knhk_replay_budget(struct knhk_instance *inst, u64 bytes)
+{
+	u64 want = bytes * num_possible_cpus();
+	u64 have = inst->replay_bytes * num_possible_cpus();
+	u64 cap = (u64)READ_ONCE(knhk_replay_max_mb) << 20;
+	s64 delta = want - have;
+
+	/* One add, then a look: two racing instances never both get in. */
+	if (delta > 0 &&
+	    atomic64_add_return(delta, &knhk_replay_reserved) > cap) {
+		atomic64_sub(delta, &knhk_replay_reserved);
+		return -ENOSPC;
+	}
+	if (delta < 0)
+		atomic64_sub(-delta, &knhk_replay_reserved);
+	inst->replay_bytes = bytes;
+	return 0;
+}
+
 /**
  * knhk_replay_open() - open the stream of an instance being started
  * @inst: the instance; its configuration is final
@@ -114,9 +222,16 @@ int knhk_replay_open(struct knhk_instance *inst)
 
 	if (!inst->replay)
 		return 0;
-	inst->dropped = alloc_percpu(u64);
+	inst->dropped = alloc_percpu_gfp(u64, GFP_KERNEL_ACCOUNT);
 	if (!inst->dropped)
 		return -ENOMEM;
+	if (!inst->replay_drop) {
+		inst->parked = __alloc_percpu_gfp(BITS_TO_LONGS(inst->nr_lanes) *
+						  sizeof(long), sizeof(long),
+						  GFP_KERNEL_ACCOUNT);
+		if (!inst->parked)
+			goto nomem;
+	}
 	/*
 	 * relay_open() makes a buffer for each online CPU, and relay's
 	 * hotplug callback one for each CPU that comes up once the channel
@@ -129,13 +244,17 @@ int knhk_replay_open(struct knhk_instance *inst)
 	cpus_read_unlock();
 	if (!chan) {
 		knhk_replay_remove_leftovers(inst);
-		free_percpu(inst->dropped);
-		inst->dropped = NULL;
-		return -ENOMEM;
+		goto nomem;
 	}
 	/* The replay files may be opened from now on. */
 	smp_store_release(&inst->chan, chan);
 	return 0;
+nomem:
+	free_percpu(inst->parked);
+	inst->parked = NULL;
+	free_percpu(inst->dropped);
+	inst->dropped = NULL;
+	return -ENOMEM;
 }
 
 /**
@@ -144,6 +263,7 @@ int knhk_replay_open(struct knhk_instance *inst)
  *
  * The replay files disappear; a reader that still has one open gets EIO
  * from then on. Read the stream to its end before closing the instance.
+ * Call it with the lanes detached: no lane may park any more.
  * The drop counters stay until the instance is freed: the debugfs file
  * "dropped" may still be read until its directory is gone.
  */
@@ -152,6 +272,9 @@ void knhk_replay_close(struct knhk_instance *inst)
 	if (inst->chan)
 		relay_close(inst->chan);
 	inst->chan = NULL;
+	/* No reader is left (relay_close() removed the files), nor a lane. */
+	free_percpu(inst->parked);
+	inst->parked = NULL;
 }
 
 /**
@@ -172,16 +295,21 @@ static size_t knhk_replay_rec_size(u32 len)
 	return sizeof(struct knhk_event) + ALIGN(len, 8);
 }
 
-/* Whether this CPU's buffer takes @need more bytes without a refused switch. */
-static bool knhk_replay_has_room(struct rchan *chan, size_t need)
+/* Whether @buf takes @need more bytes without a refused switch. */
+static bool knhk_replay_buf_room(struct rchan *chan, struct rchan_buf *buf,
+				 size_t need)
 {
-	struct rchan_buf *buf = *this_cpu_ptr(chan->buf);
-
 	if (buf->offset + need <= chan->subbuf_size)
 		return true;
 	/* A switch completes a sub-buffer; it must leave one free. */
 	return buf->subbufs_produced + 1 - READ_ONCE(buf->subbufs_consumed) <
 	       chan->n_subbufs;
+}
+
+/* The same for this CPU's buffer, which only this CPU writes. */
+static bool knhk_replay_has_room(struct rchan *chan, size_t need)
+{
+	return knhk_replay_buf_room(chan, *this_cpu_ptr(chan->buf), need);
 }
 
 /**
@@ -254,14 +382,58 @@ void knhk_replay_put(struct knhk_instance *inst, bool write,
 	buf->offset += len;
 }
 
-/**
- * knhk_replay_wait() - let a full lossless stream drain a little
- *
- * The reader consumes the stream without telling anyone; poll for it.
- */
-void knhk_replay_wait(void)
+/* Whether @buf, perhaps another CPU's, has room for @need bytes now. */
+static bool knhk_replay_room_hint(struct rchan *chan, struct rchan_buf *buf,
+				  size_t need)
 {
-	usleep_range(200, 1000);
+	/* Its producers may write it as we look: the caller checks again. */
+	return data_race(knhk_replay_buf_room(chan, buf, need));
+}
+
+/**
+ * knhk_replay_wait() - the submit path: wait for room in a lossless stream
+ * @inst: the instance, with @inst->lock held
+ * @len: input data bytes of the event that found no room
+ *
+ * Waits until this CPU's stream takes the event, or a fatal signal. The
+ * caller may run on another CPU when it tries again: it then waits for
+ * that one, if need be. Only this instance waits: workers park lanes
+ * instead (knhk_replay_park()).
+ */
+void knhk_replay_wait(struct knhk_instance *inst, u32 len)
+{
+	struct rchan_buf *buf = *per_cpu_ptr(inst->chan->buf,
+					     raw_smp_processor_id());
+	size_t need = knhk_replay_rec_size(len);
+
+	wait_event_killable(inst->replay_wq,
+			    !buf || knhk_replay_room_hint(inst->chan, buf, need));
+}
+
+/**
+ * knhk_replay_park() - a lane stalled by this CPU's full lossless stream
+ * @lane: the lane; its worker, on @cpu, could not write its next event
+ * @cpu: the worker's CPU
+ *
+ * Marks the lane parked on @cpu's stream, for knhk_replay_consumed() to
+ * kick once the reader makes room; the worker leaves it off its lists.
+ *
+ * Return: true if room came meanwhile and the lane is no longer parked:
+ * the caller runs it again.
+ */
+bool knhk_replay_park(struct knhk_lane *lane, unsigned int cpu)
+{
+	struct knhk_instance *inst = lane->inst;
+	unsigned long *parked = per_cpu_ptr(inst->parked, cpu);
+
+	set_bit(lane->id, parked);
+	/* Parked before the room test; pairs with knhk_replay_consumed(). */
+	smp_mb__after_atomic();
+	if (!knhk_replay_buf_room(inst->chan, *per_cpu_ptr(inst->chan->buf, cpu),
+				  knhk_replay_rec_size(0)))
+		return false;
+	/* If the reader took the bit, it kicked the lane: not us too. */
+	return test_and_clear_bit(lane->id, parked);
 }
 
 /**
@@ -286,7 +458,7 @@ void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 		if (knhk_replay_reserve(inst, ev->len, &write, dying))
 			break;
 		preempt_enable();
-		knhk_replay_wait();
+		knhk_replay_wait(inst, ev->len);
 	}
 	knhk_chain_add(&inst->submit_chain, ev);
 	knhk_replay_put(inst, write, ev, data);

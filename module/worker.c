@@ -2,8 +2,8 @@
 /*
  * worker.c - one kthread per online CPU, and which lanes each one runs
  *
- * Workers are module-wide: knhk/<cpu> runs every lane, of every instance,
- * on its CPU's list. Lane l's initial home is the (l mod n)-th CPU, in
+ * Workers are module-wide: knhk/<cpu> runs the lanes, of every instance,
+ * whose home is its CPU. Lane l's initial home is the (l mod n)-th CPU, in
  * ascending order, of the n CPUs whose workers are up. A lane leaves its
  * home in two ways, and which CPU runs it never changes a result:
  *
@@ -12,37 +12,69 @@
  *   running worker. This also brings stolen lanes home.
  * - Work stealing (module parameter steal): a worker that found nothing to
  *   run in its own lanes takes a whole lane with waiting tasks from another
- *   CPU whose list has at least two such lanes. The lane stays on the
- *   thief's list until the next hotplug event or until it is stolen again.
+ *   CPU whose ready list has at least two such lanes. The lane stays the
+ *   thief's until the next hotplug event or until it is stolen again.
  *
- * Each worker keeps an RCU list of its lanes and walks it with no lock. A
- * lane changes list only under knhk_home_lock, with a grace period between
- * leaving the old list and joining the new one: the old worker has finished
- * with the lane before the new one can start, so each ring stage keeps a
- * single owner, the lane runs its ring FIFO, and its clock, chain and state
- * pass to the new worker whole. Stealing and rehoming use this same handoff,
- * serialised by the lock; a worker steals only with a trylock, outside its
- * RCU read section, and only while its CPU is in knhk_cpus.
+ * A worker never looks at an idle lane. Whoever gives a lane work (the
+ * submit path, run-cycle, a lane move, a replay reader making room in a
+ * full lossless stream) kicks the lane: it joins its worker's ready list,
+ * once, and the worker is woken. A worker takes lanes from the head of its
+ * list, runs a bounded batch of each (knhk_lane_run()) and puts a lane
+ * with more at the tail, so lanes share a CPU round robin; a lane whose
+ * stream is full parks off every list instead. After KNHK_PASS_LANES lanes
+ * a worker yields, outside any RCU read section. A pass costs what it
+ * runs, however many lanes exist or wait for a reader.
+ *
+ * No kick is lost:
+ * - a kicker publishes the work, then smp_mb(), then, if the lane's QUEUED
+ *   bit is clear, puts it on the ready list of READ_ONCE(lane->cpu) (and
+ *   sets the bit, under that list's lock) and wakes the worker;
+ * - a worker takes a lane off its list and clears QUEUED under the lock,
+ *   then smp_mb(), then looks at the lane's ring.
+ * Either the kicker finds QUEUED clear and queues the lane again, or the
+ * worker's look at the ring comes after the publication (store buffering,
+ * fenced on both sides).
+ *
+ * Ownership: a worker runs a lane only inside an RCU read section in which
+ * it took the lane off its list and read lane->cpu == its CPU. A lane
+ * moves only under knhk_home_lock, in two halves a grace period apart:
+ * knhk_lane_unhome() sets lane->cpu = KNHK_CPU_NONE, so no worker starts
+ * it and no kicker queues it; after synchronize_rcu() no worker is still
+ * running it and no kicker is still queueing it on the old list (kickers
+ * queue inside an RCU read section too), and knhk_lane_rehome() takes it
+ * off the old list, sets the new CPU, smp_mb(), and kicks it if its ring
+ * has work. A kicker that read KNHK_CPU_NONE queued nothing, but its
+ * publication came before that read, and the mover reads the ring after
+ * its write of the new CPU and a full barrier: the mover sees the work.
+ * So each ring stage keeps a single owner, the lane runs its ring FIFO,
+ * and its clock, chain and state pass to the new worker whole. Hotplug,
+ * stealing and an instance going away all move lanes this way, serialised
+ * by the lock; a worker steals only with a trylock, outside its RCU read
+ * section, and only while its CPU is in knhk_cpus.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
-#include <linux/rculist.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/smpboot.h>
+#include <linux/spinlock.h>
 
 #include <knhk/sched.h>
 
+/* Lanes a worker runs in one pass before it yields. */
+#define KNHK_PASS_LANES	16
+
 /**
  * struct knhk_worker - per-CPU worker state
- * @lanes: lanes whose home is this CPU (RCU list, changed under the home lock)
- * @kick: bit 0 set when a lane of this CPU may have work
+ * @lock: protects @ready, and the QUEUED bit of the lanes on it
+ * @ready: lanes kicked and not yet run, in kick order
  */
 struct knhk_worker {
-	struct list_head lanes;
-	unsigned long kick;
+	spinlock_t lock;	/* @ready */
+	struct list_head ready;
 };
 
 static DEFINE_PER_CPU(struct knhk_worker, knhk_workers);
@@ -65,39 +97,126 @@ MODULE_PARM_DESC(steals, "Lanes stolen so far (read-only)");
 
 /* Waiting tasks that make a lane worth a grace period to steal. */
 #define KNHK_STEAL_MIN	4
+/* Lanes of another CPU's ready list a thief looks at. */
+#define KNHK_STEAL_SCAN	64
 
 static int knhk_lane_home(const struct knhk_lane *lane)
 {
 	return cpumask_nth(lane->id % cpumask_weight(&knhk_cpus), &knhk_cpus);
 }
 
-/**
- * knhk_worker_kick() - make @cpu's worker look at its lanes
- * @cpu: the CPU; any CPU that is or was a lane's home
- *
- * Called after publishing work. The barrier orders the publication before
- * the test of the kick bit; the worker clears the bit before it looks at its
- * rings, so either it sees the work or we see the bit clear and wake it.
- */
-void knhk_worker_kick(int cpu)
+/* Put @lane on @w's ready list unless it is on one; with @w->lock held. */
+static bool knhk_ready_add(struct knhk_worker *w, struct knhk_lane *lane,
+			   int cpu)
 {
-	struct knhk_worker *w = per_cpu_ptr(&knhk_workers, cpu);
+	lockdep_assert_held(&w->lock);
+	if (test_and_set_bit(KNHK_LANE_QUEUED, &lane->flags))
+		return false;
+	lane->qcpu = cpu;
+	list_add_tail(&lane->ready, &w->ready);
+	return true;
+}
 
-	smp_mb(); /* publication before kick test; pairs with knhk_worker_fn() */
-	if (!test_and_set_bit(0, &w->kick))
-		wake_up_process(per_cpu(knhk_worker_tasks, cpu));
+/**
+ * knhk_lane_kick() - make @lane's worker run it
+ * @lane: a lane of a started instance
+ *
+ * Called after publishing work for the lane (tasks, a step credit, room in
+ * its replay stream). See the protocol at the top of this file.
+ */
+void knhk_lane_kick(struct knhk_lane *lane)
+{
+	struct knhk_worker *w;
+	bool added;
+	int cpu;
+
+	smp_mb(); /* publication before QUEUED test; pairs with knhk_worker_pop() */
+	if (test_bit(KNHK_LANE_QUEUED, &lane->flags))
+		return;
+	/* A mover waits for this section before it empties the old list. */
+	rcu_read_lock();
+	cpu = READ_ONCE(lane->cpu);
+	if (cpu != KNHK_CPU_NONE) {
+		w = per_cpu_ptr(&knhk_workers, cpu);
+		spin_lock(&w->lock);
+		added = knhk_ready_add(w, lane, cpu);
+		spin_unlock(&w->lock);
+		if (added)
+			wake_up_process(per_cpu(knhk_worker_tasks, cpu));
+	}
+	rcu_read_unlock();
+}
+
+/* The lane at the head of @w's ready list, taken off it; or NULL. */
+static struct knhk_lane *knhk_worker_pop(struct knhk_worker *w)
+{
+	struct knhk_lane *lane;
+
+	spin_lock(&w->lock);
+	lane = list_first_entry_or_null(&w->ready, struct knhk_lane, ready);
+	if (lane) {
+		list_del_init(&lane->ready);
+		clear_bit(KNHK_LANE_QUEUED, &lane->flags);
+	}
+	spin_unlock(&w->lock);
+	smp_mb(); /* QUEUED clear before the ring is read; pairs with kick() */
+	return lane;
+}
+
+/*
+ * First half of a move, with knhk_home_lock held: from now on no worker
+ * starts @lane and no kicker queues it. Then a grace period, then
+ * knhk_lane_rehome().
+ */
+static void knhk_lane_unhome(struct knhk_lane *lane)
+{
+	lockdep_assert_held(&knhk_home_lock);
+	WRITE_ONCE(lane->cpu, KNHK_CPU_NONE);
+}
+
+/*
+ * Second half of a move, a grace period after knhk_lane_unhome(): no
+ * worker runs @lane and no kicker is queueing it. Take it off the ready
+ * list it may still be on, give it to @cpu (KNHK_CPU_NONE: to nobody, the
+ * instance is going away), and kick it if it has work: kicks made while it
+ * had no CPU went nowhere.
+ */
+static void knhk_lane_rehome(struct knhk_lane *lane, int cpu)
+{
+	struct knhk_worker *w;
+
+	lockdep_assert_held(&knhk_home_lock);
+	if (test_bit(KNHK_LANE_QUEUED, &lane->flags)) {
+		/* @qcpu is stable: nobody can queue the lane now. */
+		w = per_cpu_ptr(&knhk_workers, lane->qcpu);
+		spin_lock(&w->lock);
+		/* Unless its worker took it off meanwhile. */
+		if (test_bit(KNHK_LANE_QUEUED, &lane->flags)) {
+			list_del_init(&lane->ready);
+			clear_bit(KNHK_LANE_QUEUED, &lane->flags);
+		}
+		spin_unlock(&w->lock);
+	}
+	if (cpu == KNHK_CPU_NONE)
+		return;
+	WRITE_ONCE(lane->cpu, cpu);
+	smp_mb(); /* new home before the ring is read; pairs with kick() */
+	if (knhk_ring_pending(&lane->ring, KNHK_STAGE_EXEC))
+		knhk_lane_kick(lane);
 }
 
 static int knhk_worker_should_run(unsigned int cpu)
 {
-	return test_bit(0, &this_cpu_ptr(&knhk_workers)->kick);
+	return !list_empty(&this_cpu_ptr(&knhk_workers)->ready);
 }
 
 /*
- * The lane to steal for @cpu: of the other CPUs whose lists hold at least
- * two lanes with waiting tasks, the lane with the most, if that is at least
- * KNHK_STEAL_MIN. Step-mode lanes stay where run-cycle kicks them. Called
- * with knhk_home_lock held; the counts are snapshots, good enough to choose.
+ * The lane to steal for @cpu: of the other CPUs whose ready lists hold at
+ * least two lanes with waiting tasks (among the first KNHK_STEAL_SCAN),
+ * the lane with the most, if that is at least KNHK_STEAL_MIN. Step-mode
+ * lanes stay where run-cycle kicks them. Called with knhk_home_lock held,
+ * so the lane cannot go away; the counts are snapshots, good enough to
+ * choose.
  */
 static struct knhk_lane *knhk_steal_pick(unsigned int cpu)
 {
@@ -107,16 +226,18 @@ static struct knhk_lane *knhk_steal_pick(unsigned int cpu)
 
 	lockdep_assert_held(&knhk_home_lock);
 	for_each_cpu(victim, &knhk_cpus) {
-		struct list_head *lanes = &per_cpu_ptr(&knhk_workers, victim)->lanes;
+		struct knhk_worker *w = per_cpu_ptr(&knhk_workers, victim);
 		struct knhk_lane *top = NULL;
-		u32 busy = 0, top_n = 0;
+		u32 busy = 0, top_n = 0, seen = 0;
 
 		if (victim == cpu)
 			continue;
-		list_for_each_entry_rcu(lane, lanes, node,
-					lockdep_is_held(&knhk_home_lock)) {
+		spin_lock(&w->lock);
+		list_for_each_entry(lane, &w->ready, ready) {
 			u32 n;
 
+			if (++seen > KNHK_STEAL_SCAN)
+				break;
 			if (lane->inst->step_mode)
 				continue;
 			n = knhk_ring_pending(&lane->ring, KNHK_STAGE_EXEC);
@@ -128,6 +249,7 @@ static struct knhk_lane *knhk_steal_pick(unsigned int cpu)
 				top_n = n;
 			}
 		}
+		spin_unlock(&w->lock);
 		if (busy >= 2 && top_n > most) {
 			best = top;
 			most = top_n;
@@ -137,9 +259,9 @@ static struct knhk_lane *knhk_steal_pick(unsigned int cpu)
 }
 
 /*
- * Work stealing: move a lane to idle @cpu's list, the way hotplug moves
- * lanes (see the comment at the top). Sleeps for a grace period; never
- * waits for the home lock. Return: whether a lane was moved.
+ * Work stealing: move a lane to idle @cpu, the way hotplug moves lanes
+ * (see the comment at the top). Sleeps for a grace period; never waits
+ * for the home lock. Return: whether a lane was moved.
  */
 static bool knhk_steal_lane(unsigned int cpu)
 {
@@ -150,41 +272,59 @@ static bool knhk_steal_lane(unsigned int cpu)
 	if (cpumask_test_cpu(cpu, &knhk_cpus))
 		lane = knhk_steal_pick(cpu);
 	if (lane) {
-		list_del_rcu(&lane->node);
+		knhk_lane_unhome(lane);
 		synchronize_rcu();
-		WRITE_ONCE(lane->cpu, cpu);
-		list_add_tail_rcu(&lane->node,
-				  &per_cpu_ptr(&knhk_workers, cpu)->lanes);
+		knhk_lane_rehome(lane, cpu);	/* kicks us */
 		WRITE_ONCE(knhk_steals, knhk_steals + 1);
-		knhk_worker_kick(cpu);
 	}
 	mutex_unlock(&knhk_home_lock);
 	return lane;
 }
 
+/*
+ * Run a batch of @lane, which @cpu's worker owns, and queue it again if it
+ * has more. A lane stalled by its lossless replay stream parks instead:
+ * it is off every list, costs its worker nothing, and is kicked again by
+ * the reader that makes room (or by a submission).
+ */
+static void knhk_worker_run(struct knhk_worker *w, struct knhk_lane *lane,
+			    unsigned int cpu)
+{
+	switch (knhk_lane_run(lane, cpu)) {
+	case KNHK_LANE_IDLE:
+		return;
+	case KNHK_LANE_STALLED:
+		if (!knhk_replay_park(lane, cpu))
+			return;
+		fallthrough;	/* room came meanwhile */
+	case KNHK_LANE_MORE:
+		spin_lock(&w->lock);
+		knhk_ready_add(w, lane, cpu);
+		spin_unlock(&w->lock);
+	}
+}
+
 static void knhk_worker_fn(unsigned int cpu)
 {
 	struct knhk_worker *w = this_cpu_ptr(&knhk_workers);
-	enum knhk_lane_state state = KNHK_LANE_IDLE;
-	struct knhk_lane *lane;
+	struct knhk_lane *lane = NULL;
+	unsigned int n;
 
-	clear_bit(0, &w->kick);
-	smp_mb__after_atomic(); /* kick clear before ring reads; see kick() */
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(lane, &w->lanes, node) {
-		state = max(state, knhk_lane_run(lane, cpu));
+	for (n = 0; n < KNHK_PASS_LANES; n++) {
+		/* Taken off the list inside the read section: see the top. */
+		rcu_read_lock();
+		lane = knhk_worker_pop(w);
+		/* A lane being moved is the mover's: it kicks it afterwards. */
+		if (lane && READ_ONCE(lane->cpu) == cpu)
+			knhk_worker_run(w, lane, cpu);
 		knhk_perturb(false);	/* inside the RCU read section */
+		rcu_read_unlock();
+		if (!lane)
+			break;
 	}
-	rcu_read_unlock();
 
-	/* knhk_lane_run() runs a bounded batch: come back for the rest. */
-	if (state != KNHK_LANE_IDLE)
-		set_bit(0, &w->kick);
-	else if (READ_ONCE(knhk_steal))
+	if (!lane && READ_ONCE(knhk_steal))
 		knhk_steal_lane(cpu);	/* kicks us if it took a lane */
-	if (state == KNHK_LANE_STALLED)
-		knhk_replay_wait();
 	knhk_perturb(true);
 	cond_resched();
 }
@@ -197,9 +337,8 @@ static struct smp_hotplug_thread knhk_worker_threads = {
 };
 
 /*
- * Move every lane whose home changed. Lanes first leave their old lists; one
- * grace period later no old worker can still be running them, and they join
- * their new lists. Called with knhk_home_lock held.
+ * Move every lane whose home changed, the two halves of every move one
+ * grace period apart. Called with knhk_home_lock held.
  */
 static void knhk_rehome_all(void)
 {
@@ -214,7 +353,7 @@ static void knhk_rehome_all(void)
 
 			if (lane->cpu == knhk_lane_home(lane))
 				continue;
-			list_del_rcu(&lane->node);
+			knhk_lane_unhome(lane);
 			moved = true;
 		}
 	}
@@ -224,15 +363,11 @@ static void knhk_rehome_all(void)
 	list_for_each_entry(inst, &knhk_instances, node) {
 		for (i = 0; i < inst->nr_lanes; i++) {
 			struct knhk_lane *lane = &inst->lanes[i];
-			int home = knhk_lane_home(lane);
 
-			if (lane->cpu == home)
-				continue;
-			WRITE_ONCE(lane->cpu, home);
-			list_add_tail_rcu(&lane->node,
-					  &per_cpu_ptr(&knhk_workers, home)->lanes);
-			knhk_worker_kick(home);
+			if (lane->cpu == KNHK_CPU_NONE)
+				knhk_lane_rehome(lane, knhk_lane_home(lane));
 		}
+		cond_resched();
 	}
 }
 
@@ -249,9 +384,8 @@ void knhk_lanes_attach(struct knhk_instance *inst)
 	for (i = 0; i < inst->nr_lanes; i++) {
 		struct knhk_lane *lane = &inst->lanes[i];
 
-		lane->cpu = knhk_lane_home(lane);
-		list_add_tail_rcu(&lane->node,
-				  &per_cpu_ptr(&knhk_workers, lane->cpu)->lanes);
+		INIT_LIST_HEAD(&lane->ready);
+		WRITE_ONCE(lane->cpu, knhk_lane_home(lane));
 	}
 	mutex_unlock(&knhk_home_lock);
 }
@@ -260,24 +394,29 @@ void knhk_lanes_attach(struct knhk_instance *inst)
  * knhk_lanes_detach() - take @inst's lanes away from the workers
  * @inst: instance attached with knhk_lanes_attach()
  *
- * On return no worker is running or will run any lane of @inst.
+ * On return no worker is running, will run or has queued any lane of
+ * @inst, and a kick of one of them does nothing.
  */
 void knhk_lanes_detach(struct knhk_instance *inst)
 {
 	u32 i;
 
+	/* Held throughout: a thief must not pick a lane half gone. */
 	mutex_lock(&knhk_home_lock);
 	list_del(&inst->node);
 	for (i = 0; i < inst->nr_lanes; i++)
-		list_del_rcu(&inst->lanes[i].node);
-	mutex_unlock(&knhk_home_lock);
+		knhk_lane_unhome(&inst->lanes[i]);
 	synchronize_rcu();
+	for (i = 0; i < inst->nr_lanes; i++)
+		knhk_lane_rehome(&inst->lanes[i], KNHK_CPU_NONE);
+	mutex_unlock(&knhk_home_lock);
 }
 
 /*
  * Hotplug: the smpboot threads are unparked before and parked after these
  * dynamic AP states run, so a CPU's worker is up whenever it is in
- * knhk_cpus.
+ * knhk_cpus. Rehoming takes every lane off a CPU going offline, and so off
+ * its ready list.
  */
 static int knhk_cpu_online(unsigned int cpu)
 {
@@ -294,6 +433,7 @@ static int knhk_cpu_offline(unsigned int cpu)
 	cpumask_clear_cpu(cpu, &knhk_cpus);
 	knhk_rehome_all();
 	mutex_unlock(&knhk_home_lock);
+	WARN_ON_ONCE(!list_empty(&per_cpu_ptr(&knhk_workers, cpu)->ready));
 	return 0;
 }
 
@@ -306,8 +446,12 @@ int knhk_workers_init(void)
 {
 	int cpu, ret;
 
-	for_each_possible_cpu(cpu)
-		INIT_LIST_HEAD(&per_cpu_ptr(&knhk_workers, cpu)->lanes);
+	for_each_possible_cpu(cpu) {
+		struct knhk_worker *w = per_cpu_ptr(&knhk_workers, cpu);
+
+		spin_lock_init(&w->lock);
+		INIT_LIST_HEAD(&w->ready);
+	}
 
 	ret = smpboot_register_percpu_thread(&knhk_worker_threads);
 	if (ret)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * knhk_life - lifecycle: unload refused while a file is open, files closed
+ * knhk_life - lifecycle: unload refused while a file is open (the device,
+ * or any debugfs file of an instance whose device is closed), files closed
  * with tasks in flight, processes killed while a call blocks (full lane
  * ring, full lossless replay stream on the submit path, barrier behind a
  * stalled worker, release on a full stream), and, last, the module unloaded
@@ -77,6 +78,70 @@ TEST_F_TIMEOUT(life, rmmod_refused_while_open, 60)
 	ASSERT_EQ(0, rel_unload());
 	ASSERT_NE(0, access(KNHK_DEV, F_OK)) TH_LOG("device node left after unload");
 	ASSERT_EQ(0, rel_load());
+	check_fresh(_metadata, &self->ref);
+}
+
+/*
+ * Open @name in instance @fd's debugfs directory, close the device, and
+ * try to unload: refused while @name is open, done once it is closed.
+ * Before replay files pinned the module, the unload went through and the
+ * close of replay0 then ran the freed module's file operations.
+ */
+static void unload_with_file_open(struct __test_metadata *_metadata, int fd,
+				  const char *name)
+{
+	char path[128], buf[64];
+	int ffd, r;
+
+	snprintf(path, sizeof(path), REL_DEBUGFS "/%ld/%s", rel_instance(fd),
+		 name);
+	ffd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (ffd < 0 && errno == ENOENT && access(REL_DEBUGFS, F_OK))
+		SKIP(return, "no %s (debugfs not mounted?)", REL_DEBUGFS);
+	ASSERT_LE(0, ffd) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(0, close(fd));
+
+	r = rel_unload();
+	EXPECT_TRUE(r == -EWOULDBLOCK || r == -EBUSY)
+		TH_LOG("delete_module with %s open: %d (%s)", name, r,
+		       strerror(-r));
+	if (!r) {
+		/* Unloaded under an open file: the close below runs freed code. */
+		TH_LOG("closing %s of an unloaded module", name);
+		close(ffd);
+		ASSERT_EQ(0, rel_load());
+		return;
+	}
+	/* The instance is gone: the file reads nothing (or EIO), never hangs. */
+	r = read(ffd, buf, sizeof(buf));
+	EXPECT_TRUE(r <= 0) TH_LOG("read %d bytes from %s of a closed instance",
+				   r, name);
+	ASSERT_EQ(0, close(ffd));
+	ASSERT_EQ(0, rel_unload()) TH_LOG("unload after closing %s", name);
+	ASSERT_EQ(0, rel_load());
+}
+
+TEST_F_TIMEOUT(life, rmmod_refused_while_debugfs_open, 120)
+{
+	static const char *const files[] = {
+		"replay0", "config", "stats", "digest", "dropped",
+	};
+	struct knhk_task t;
+	unsigned int i;
+	int fd;
+
+	if (!have_ko())
+		SKIP(return, "no module file %s to load again", rel_ko_path());
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		OPEN_DEV(fd, 0);
+		/* Drop mode: nothing waits for a reader. */
+		ASSERT_EQ(0, core_config(fd, KNHK_CONFIG_REPLAY |
+					 KNHK_CONFIG_REPLAY_DROP, 4, 64, 320));
+		task_pure(&t, i, i);
+		ASSERT_EQ(0, knhk_enqueue(fd, &t));
+		ASSERT_EQ(0, knhk_barrier(fd));
+		unload_with_file_open(_metadata, fd, files[i]);
+	}
 	check_fresh(_metadata, &self->ref);
 }
 

@@ -45,6 +45,12 @@ struct knhk_slot {
 
 struct knhk_instance;
 
+/* knhk_lane.cpu of a lane between two homes, or of no instance any more */
+#define KNHK_CPU_NONE		(-1)
+
+/* knhk_lane.flags: the lane is on a worker's ready list */
+#define KNHK_LANE_QUEUED	0
+
 /**
  * struct knhk_lane - a logical core of an instance, or its ordered chain
  * @ring: cursors of @slots; each stage's cursor on its own cache line
@@ -52,8 +58,11 @@ struct knhk_instance;
  * @inst: owning instance
  * @id: index in the instance's lanes; the ordered chain is the last
  * @source: event source: @id, or %KNHK_SRC_ORDERED
- * @cpu: CPU whose worker runs the lane; changed only under the home lock
- * @node: entry in that worker's RCU list of lanes
+ * @cpu: CPU whose worker runs the lane, %KNHK_CPU_NONE while it moves;
+ *	changed only under the home lock (worker.c)
+ * @flags: %KNHK_LANE_QUEUED
+ * @qcpu: while queued: the CPU whose ready list holds the lane
+ * @ready: entry in a worker's ready list (under that worker's lock)
  * @nr_enqueued: tasks accepted (submit path only)
  * @steps: step mode: tasks the worker may still run (run-cycle adds)
  * @clock: the lane's Lamport clock (its worker only)
@@ -72,7 +81,9 @@ struct knhk_lane {
 	u32 id;
 	u32 source;
 	int cpu;
-	struct list_head node;
+	unsigned long flags;
+	int qcpu;
+	struct list_head ready;
 	u64 nr_enqueued;
 	atomic_t steps;
 
@@ -142,8 +153,13 @@ struct knhk_batch_entry {
  * @replay_drop: drop events the stream has no room for
  * @subbuf_size: stream sub-buffer size
  * @nr_subbufs: stream sub-buffers per CPU
+ * @replay_bytes: replay buffer bytes per possible CPU reserved against the
+ *	module-wide cap (knhk_replay_budget())
  * @chan: the relay channel, while the stream is open
  * @dropped: events dropped, per CPU
+ * @parked: lossless stream: per CPU, a bitmap of the lanes waiting for room
+ *	in that CPU's stream (replay.c)
+ * @replay_wq: the submit path waits here for room in a lossless stream
  * @dying: the file is closed; debugfs readers must not wait for anything
  */
 struct knhk_instance {
@@ -178,8 +194,11 @@ struct knhk_instance {
 	bool replay_drop;
 	u32 subbuf_size;
 	u32 nr_subbufs;
+	u64 replay_bytes;
 	struct rchan *chan;
 	u64 __percpu *dropped;
+	unsigned long __percpu *parked;
+	wait_queue_head_t replay_wq;
 	bool dying;
 };
 
@@ -187,7 +206,7 @@ struct knhk_instance {
 enum knhk_lane_state {
 	KNHK_LANE_IDLE,		/* nothing to run */
 	KNHK_LANE_MORE,		/* tasks left: call again */
-	KNHK_LANE_STALLED,	/* the lossless stream is full: wait first */
+	KNHK_LANE_STALLED,	/* the lossless stream is full: park the lane */
 };
 
 /* The ordered chain: the lane after the last. */
@@ -208,13 +227,15 @@ bool knhk_ordered_pop(struct knhk_instance *inst, bool all, u64 watermark,
 /* replay.c */
 int knhk_replay_open(struct knhk_instance *inst);
 void knhk_replay_close(struct knhk_instance *inst);
+int knhk_replay_budget(struct knhk_instance *inst, u64 bytes);
 u64 knhk_replay_dropped(struct knhk_instance *inst, int cpu);
 void knhk_replay_init(void);
 bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
 			 bool force);
 void knhk_replay_put(struct knhk_instance *inst, bool write,
 		     const struct knhk_event *ev, const void *data);
-void knhk_replay_wait(void);
+void knhk_replay_wait(struct knhk_instance *inst, u32 len);
+bool knhk_replay_park(struct knhk_lane *lane, unsigned int cpu);
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 	       const void *data);
 
@@ -228,7 +249,7 @@ int knhk_workers_init(void);
 void knhk_workers_exit(void);
 void knhk_lanes_attach(struct knhk_instance *inst);
 void knhk_lanes_detach(struct knhk_instance *inst);
-void knhk_worker_kick(int cpu);
+void knhk_lane_kick(struct knhk_lane *lane);
 
 /* perturb.c */
 DECLARE_STATIC_KEY_FALSE(knhk_perturb_key);

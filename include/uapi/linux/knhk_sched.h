@@ -72,6 +72,16 @@ struct knhk_version {
 #define KNHK_REPLAY_MAX_SUBBUF	(4U << 20)
 #define KNHK_REPLAY_MAX_SUBBUFS	256
 
+/*
+ * Replay buffers are not charged to any memory cgroup (relay allocates
+ * them), so the module caps them: all instances together may reserve at
+ * most the module parameter replay_max_mb MiB, this by default. An
+ * instance reserves @replay_subbuf_size * @replay_nr_subbufs bytes for
+ * every possible CPU when it is configured with %KNHK_CONFIG_REPLAY, and
+ * gives them back when reconfigured or closed.
+ */
+#define KNHK_REPLAY_MAX_MB_DEFAULT	256
+
 /**
  * struct knhk_config - instance configuration, set by %KNHK_IOC_CONFIGURE
  * @size: sizeof(struct knhk_config)
@@ -94,9 +104,14 @@ struct knhk_version {
  * debugfs knhk_sched/<instance>/replay<cpu>, as a struct knhk_event
  * followed by its input data padded to 8 bytes. Lossless (the default):
  * whatever would produce an event waits while that CPU's stream is full, so
- * someone must read the files. %KNHK_CONFIG_REPLAY_DROP: events that do not
- * fit are dropped and counted per CPU (debugfs "dropped"); the digest still
- * covers them, and the per-source sequence numbers show the gaps.
+ * someone must read() the files (mmap() consumes nothing). A lane that
+ * waits is parked until the reader makes room: it holds up its own
+ * instance only, never another instance nor its worker's other lanes.
+ * Since only root can read debugfs, a lossless stream needs CAP_SYS_ADMIN:
+ * -EPERM without it. %KNHK_CONFIG_REPLAY_DROP (no privilege needed):
+ * events that do not fit are dropped and counted per CPU (debugfs
+ * "dropped"); the digest still covers them, and the per-source sequence
+ * numbers show the gaps.
  *
  * A task holds its lane slot from submission until its completion is read
  * (the result is written in place), so a lane takes at most @ring_size
@@ -111,6 +126,16 @@ struct knhk_version {
  * reader. Room held by released tasks whose completions are unread is made
  * by the reader: the submission waits for it like one to a full lane
  * (-EAGAIN under O_NONBLOCK or in step mode).
+ *
+ * Memory: an open file pins at most about 20 MiB of kernel memory (the
+ * lane rings, (@lanes + 1) * @ring_size slots of 208 bytes, 13 MiB at
+ * most; the ordered queue, @ring_size entries of 192 bytes, 6 MiB at most;
+ * the lanes and a submission's room, 400 KiB at most; a few bytes per
+ * CPU), charged to the memory cgroup of the process whose call allocates
+ * it (the first logged call, see below), plus its replay buffers, which
+ * count against the module-wide cap instead (%KNHK_REPLAY_MAX_MB_DEFAULT):
+ * a configuration whose stream does not fit in what is left of the cap is
+ * -ENOSPC, and changes nothing.
  *
  * Allowed, any number of times, until the first call that is logged: a
  * task accepted, a release, a guard change or a shared-state load (-EBUSY
