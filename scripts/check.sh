@@ -494,7 +494,7 @@ selftest_lane() {
 			"KNHK-SELFTEST-BEGIN $n" "KNHK-SELFTEST-END $n " '' 0)
 	done
 	# The reliability suites' own numbers, for the record.
-	grep -a -E '^# .*(failure points in all|fuzz: [0-9]+ calls|load/unload cycles:)' \
+	grep -a -E '^# .*(failure points in all|fuzz: [0-9]+ calls|load/unload cycles:|stall isolation:|idle lanes:|x 256 lanes)' \
 		"$LOGS/$name.log" | sed "s/^# /   $lane: /" || true
 	hb_count "$name" "$LOGS/$name.log"
 }
