@@ -314,32 +314,6 @@ TEST_F_TIMEOUT(life, kill_in_submit_full_stream, 60)
 	check_fresh(_metadata, &self->ref);
 }
 
-struct drainer {
-	char path[128];
-	int stop;	/* atomic */
-	long bytes;
-};
-
-static void *drain_fn(void *arg)
-{
-	struct drainer *d = arg;
-	char buf[16384];
-	int fd = open(d->path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	while (!__atomic_load_n(&d->stop, __ATOMIC_RELAXED)) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n > 0)
-			d->bytes += n;
-		else
-			usleep(1000);
-	}
-	close(fd);
-	return NULL;
-}
-
 struct barrier_arg {
 	int cpu;
 	struct drainer *dr;

@@ -141,32 +141,6 @@ static double run_b(void)
 	return r ? r : ISO_TASKS / (t0 / 1e3);
 }
 
-struct drainer {
-	char path[128];
-	int stop;	/* atomic */
-	long bytes;
-};
-
-static void *drain_fn(void *arg)
-{
-	struct drainer *d = arg;
-	char buf[16384];
-	int fd = open(d->path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	while (!__atomic_load_n(&d->stop, __ATOMIC_RELAXED)) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n > 0)
-			d->bytes += n;
-		else
-			usleep(1000);
-	}
-	close(fd);
-	return NULL;
-}
-
 /*
  * Instance A: lossless, two 8 KiB sub-buffers per CPU, nobody reading but
  * for the submitter's own CPU while it submits. Lanes on the other CPUs

@@ -351,4 +351,34 @@ static inline int rel_pin_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
+/*
+ * A thread that reads the replay file @path until @stop is set, counting
+ * the bytes: a reader that keeps a lossless stream moving.
+ */
+struct drainer {
+	char path[128];
+	int stop;	/* atomic */
+	long bytes;
+};
+
+static inline void *drain_fn(void *arg)
+{
+	struct drainer *d = arg;
+	char buf[16384];
+	int fd = open(d->path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	while (!__atomic_load_n(&d->stop, __ATOMIC_RELAXED)) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n > 0)
+			d->bytes += n;
+		else
+			usleep(1000);
+	}
+	close(fd);
+	return NULL;
+}
+
 #endif /* KNHK_REL_H */
