@@ -808,6 +808,29 @@ static void test_hb(void)
 	check(v.hb.rule == KNHK_HB_OK && v.hb.events == log.n && v.hb.tasks == 8,
 	      "happens-before: plain tasks hold it (%llu events, %llu tasks)",
 	      (unsigned long long)v.hb.events, (unsigned long long)v.hb.tasks);
+
+	/*
+	 * Lane 3, the last, runs tasks 3 and 7, but neither enqueue names
+	 * lane 3: two TaskExecuted past its enqueues (the fuzzer's find: the
+	 * second one used to read past every lane's enqueues).
+	 */
+	{
+		struct knhk_log one;
+
+		i = find_rec(&log, 0, KNHK_EV_TASK_ENQUEUED, KNHK_SRC_SUBMIT, 3);
+		ev = *log.recs[i].ev;
+		ev.lane = 200;
+		edit_rec(&log, i, &ev, &one);
+		e = find_rec(&one, 0, KNHK_EV_TASK_ENQUEUED, KNHK_SRC_SUBMIT, 7);
+		ev = *one.recs[e].ev;
+		ev.lane = 200;
+		edit_rec(&one, e, &ev, &bad);
+		knhk_log_verify(&bad, &v);
+		check(v.hb.rule == KNHK_HB_UNMATCHED,
+		      "a lane that runs more than was enqueued to it fails: %s", v.hb.why);
+		knhk_log_free(&bad);
+		knhk_log_free(&one);
+	}
 	knhk_log_free(&log);
 
 	model_ordered_std(&m, &log, false);
