@@ -56,6 +56,24 @@ BOOT_DEADLINE=${KNHK_BOOT_DEADLINE:-240}
 # guest scripts' "KNHK-CASE not ok", the demo's "FAILED".
 GUEST_FAIL_RE='not ok |FAIL'
 
+# The failures in a guest's console log: each failed kselftest with what it
+# logged between its RUN line and its "not ok" (the assertion and TH_LOG
+# lines that say why), and any other failure line outside a test. Skips
+# are left out, even when their reason names a CONFIG_FAIL* option.
+guest_failures() {
+	awk -v re="$GUEST_FAIL_RE" '
+	/^# +RUN / { inrun = 1; n = 0 }
+	inrun { if (n < 30) buf[n++] = $0; }
+	/^(not )?ok [0-9]+ / {
+		if ($1 == "not" && $0 !~ /# SKIP/)
+			for (i = 0; i < n; i++) print buf[i]
+		if (inrun && $1 == "not" && n >= 30) print
+		inrun = 0; n = 0; next
+	}
+	!inrun && $0 ~ re && $0 !~ /SKIP/ { print }
+	' "$1"
+}
+
 clean_console() {
 	sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g'
 }
@@ -185,7 +203,7 @@ main() {
 			echo "$bad" | head -n 60
 		elif [ "$status" = 3 ] && grep -qE "$GUEST_FAIL_RE" "$logf"; then
 			echo "--- the guest's failures:"
-			grep -E "$GUEST_FAIL_RE" "$logf" | head -n 40
+			guest_failures "$logf" | head -n 60
 		else
 			echo "--- last lines of the console:"
 			tail -n 40 "$logf"

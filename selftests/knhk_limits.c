@@ -230,7 +230,7 @@ static long worker_ticks(void)
  */
 TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 {
-	double alone = 0, stalled = 0, r;
+	double alone = 0, stalled = 0, r, ra[ISO_ROUNDS], rs[ISO_ROUNDS];
 	int cpus[KNHK_MAX_CPUS], n, fd, i;
 	long ticks, busy = 0;
 	cpu_set_t all;
@@ -245,6 +245,7 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 	for (i = 0; i < ISO_ROUNDS; i++) {
 		r = run_b();
 		ASSERT_LT(0, r);
+		ra[i] = r;
 		alone = r > alone ? r : alone;
 		fd = stall_a(_metadata, cpus[0]);
 		ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
@@ -256,6 +257,7 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 		busy += ticks;
 		r = run_b();
 		ASSERT_LT(0, r);
+		rs[i] = r;
 		stalled = r > stalled ? r : stalled;
 		close(fd);
 	}
@@ -264,8 +266,17 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 	       stalled / alone);
 	printf("workers beside stalled A at rest: %ld ticks in %d x 0.5 s\n",
 	       busy, ISO_ROUNDS);
-	EXPECT_LE(0.8, stalled / alone)
+	/*
+	 * A stalled lane that cost its worker anything (a spin, a retry per
+	 * pass) would halve B; TCG guests on a loaded host swing by a fifth
+	 * from round to round, so the bound sits between the two.
+	 */
+	EXPECT_LE(0.65, stalled / alone) {
 		TH_LOG("an instance with an undrained stream slows another");
+		for (i = 0; i < ISO_ROUNDS; i++)
+			TH_LOG("round %d: B alone %.0f, beside stalled A %.0f tasks/s",
+			       i, ra[i], rs[i]);
+	}
 }
 
 /* ---- the replay memory cap ---- */
