@@ -103,7 +103,54 @@ stage_deps() {
 	start=$(date +%s)
 	if "$SCRIPTS/deps.sh"; then case_ok; else case_fail "deps.sh"; fi
 	echo "   packages ready in $(($(date +%s) - start))s"
+	prebuild_start
 	stage_kernels
+}
+
+# --- the debug kernels, built in the background -------------------------
+
+# The two debug kernels (stages d and s) are a cold run's longest work and
+# need only linux-source-6.1. As soon as the packages are in, the missing
+# ones are built one after the other in the background, niced, while stage
+# a fetches the other kernels and builds the trixie chroot (network and
+# disk bound) and the stages before s run; stages d and s wait for theirs.
+# A cached kernel starts nothing. The build's exit status and time land
+# in $CHECK/prebuild-<script>.done; its log in $LOGS.
+PREBUILD_PID=
+prebuild_start() {
+	local todo=() s
+	rm -f "$CHECK"/prebuild-*.done
+	case "$SELECTED" in *d*)
+		[ -f "$(debug_kernel_dir)/.knhk-done" ] || todo+=(debug-kernel) ;;
+	esac
+	case "$SELECTED" in *s*)
+		[ -f "$(kcsan_kernel_dir)/.knhk-done" ] || todo+=(debug-kernel-kcsan) ;;
+	esac
+	[ "${#todo[@]}" -gt 0 ] || return 0
+	echo "   building in the background: ${todo[*]} (logs: $LOGS/prebuild-*.log)"
+	(
+		for s in "${todo[@]}"; do
+			t=$(date +%s) rc=0
+			nice -n 10 "$SCRIPTS/$s.sh" >/dev/null 2>"$LOGS/prebuild-$s.log" || rc=$?
+			echo "$rc $(($(date +%s) - t))" >"$CHECK/prebuild-$s.done"
+		done
+	) &
+	PREBUILD_PID=$!
+}
+
+# Wait for the background build of scripts/$1.sh, if one was started, and
+# say how it went; the stage then calls the script, which finds the kernel
+# cached (or, if the background build failed, builds it again and logs why).
+prebuild_wait() {
+	local f=$CHECK/prebuild-$1.done start rc secs
+	[ -n "$PREBUILD_PID" ] || return 0
+	start=$(date +%s)
+	while [ ! -f "$f" ] && kill -0 "$PREBUILD_PID" 2>/dev/null; do
+		sleep 2
+	done
+	[ -f "$f" ] || return 0
+	read -r rc secs <"$f"
+	echo "   $1: built in the background in ${secs}s (exit $rc), waited $(($(date +%s) - start))s"
 }
 
 # --- c. checkpatch ------------------------------------------------------
@@ -177,6 +224,7 @@ stage_debug() {
 	local dir log=$LOGS/debug-kernel.log
 	mkdir -p "$LOGS"
 	dir=$(debug_kernel_dir) || { case_fail "debug kernel: linux-source-6.1 missing"; return 0; }
+	prebuild_wait debug-kernel
 	if [ -f "$dir/.knhk-done" ]; then
 		echo "   debug kernel: cache hit ($dir)"
 	else
@@ -942,6 +990,7 @@ stage_kcsan() {
 	local kdir=$CHECK/guest-kunit-kcsan
 	mkdir -p "$LOGS"
 	dir=$(kcsan_kernel_dir) || { case_fail "KCSAN kernel: linux-source-6.1 missing"; return 0; }
+	prebuild_wait debug-kernel-kcsan
 	if [ -f "$dir/.knhk-done" ]; then
 		echo "   KCSAN kernel: cache hit ($dir)"
 	else
@@ -1025,6 +1074,8 @@ main() {
 	run_stage p "make bench, a smoke run" stage_bench_smoke
 	run_stage s "KUnit and selftests on the KCSAN kernel" stage_kcsan
 	run_stage k "the determinism matrix: VM sizes, kernels, perturbation, hotplug, stealing" stage_matrix
+	# A background build whose stage did not run (it failed earlier).
+	[ -z "$PREBUILD_PID" ] || wait "$PREBUILD_PID" || true
 	print_kernel_table
 	[ "$HB_LOGS" = 0 ] ||
 		echo "== happens-before: $HB_LOGS logs, $HB_EVENTS events checked"
