@@ -170,6 +170,14 @@ t_bad_revision() {
 	run 2 follow "$tmp/x.stream" && grep -q "line 2 (revision 4): expected '@REVISION LINE'" "$tmp/err"
 }
 
+# --marked: a line without its revision is damage, not the next revision.
+t_marked() {
+	run 0 follow --marked --every 50 "$tmp/s.stream" && cmp -s "$tmp/out" "$tmp/a.out" &&
+		printf '@4 pure 1 1\nguard set 1\n' >"$tmp/m.stream" &&
+		run 2 follow --marked "$tmp/m.stream" &&
+		grep -q 'line 2 (revision 4): a line without its revision' "$tmp/err"
+}
+
 # Going back, but not to the start, is not a restart: an error.
 t_went_back() {
 	printf '@4 pure 1 1\n@7 pure 2 2\n@6 pure 3 3\n' >"$tmp/w.stream"
@@ -188,7 +196,7 @@ t_no_stream() {
 
 setup
 echo "TAP version 13"
-echo "1..14"
+echo "1..15"
 check checkpoints
 check same_as_run
 check repeatable
@@ -200,6 +208,7 @@ check plain_file
 check bad_line
 check rejected_line
 check bad_revision
+check marked
 check went_back
 check open_batch
 check no_stream

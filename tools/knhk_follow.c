@@ -29,6 +29,7 @@
  * struct follower - the state of `knhkctl follow`
  * @o: run options (configuration, --dump)
  * @every: checkpoint every this many revisions (0: only at the end)
+ * @marked: every line must carry its revision
  * @out: checkpoints also go here, or NULL
  * @wl_path: --workload: the calls made, as a workload file, or NULL
  * @wl_out: that file, open
@@ -45,6 +46,7 @@
 struct follower {
 	struct run_opts o;
 	unsigned long long every;
+	bool marked;
 	FILE *out;
 	const char *wl_path;
 	FILE *wl_out;
@@ -80,6 +82,8 @@ static const char follow_help[] =
 	"\n"
 	"Options:\n"
 	"  --every N        a checkpoint every N revisions (default: only at the end)\n"
+	"  --marked         every line must be '@REV LINE' (a stream from an\n"
+	"                   ordering service: a line without it is damage)\n"
 	"  --out FILE       also write the checkpoint lines to FILE\n"
 	"  --workload FILE  write the calls made as a workload file (knhkctl run\n"
 	"                   of it gives the last checkpoint's digest)\n"
@@ -88,6 +92,7 @@ static const char follow_help[] =
 
 static const struct option follow_long[] = {
 	{ "every", required_argument, NULL, 'e' },
+	{ "marked", no_argument, NULL, 'm' },
 	{ "out", required_argument, NULL, 'o' },
 	{ "workload", required_argument, NULL, 'w' },
 	{ "lanes", required_argument, NULL, 'l' },
@@ -221,6 +226,12 @@ static void flush(struct follower *f)
 	}
 }
 
+static bool blank(const char *s)
+{
+	s += strspn(s, " \t\r\n");
+	return !*s || *s == '#';
+}
+
 /* Split "@REV LINE": the revision (or the next one) and where LINE starts. */
 static char *split_revision(struct follower *f, char *s, unsigned long long *rev, bool *eof)
 {
@@ -228,6 +239,8 @@ static char *split_revision(struct follower *f, char *s, unsigned long long *rev
 
 	*eof = false;
 	if (*s != '@') {
+		if (f->marked && !blank(s))
+			line_error(f, EXIT_USAGE, "a line without its revision (--marked)");
 		*rev = f->rev + 1;
 		return s;
 	}
@@ -241,12 +254,6 @@ static char *split_revision(struct follower *f, char *s, unsigned long long *rev
 		line_error(f, EXIT_USAGE,
 			   "expected '@REVISION LINE' (a revision from 1) or '@eof'");
 	return end;
-}
-
-static bool blank(const char *s)
-{
-	s += strspn(s, " \t\r\n");
-	return !*s || *s == '#';
 }
 
 /* One line of the stream. Return: it was '@eof'. */
@@ -323,6 +330,9 @@ static void parse_follow_opts(int argc, char **argv, struct follower *f)
 		switch (c) {
 		case 'e':
 			f->every = parse_u32_opt("--every", optarg);
+			break;
+		case 'm':
+			f->marked = true;
 			break;
 		case 'o':
 			f->out = open_out(optarg);
