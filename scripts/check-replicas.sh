@@ -207,7 +207,7 @@ replica_row() { # name vcpus placement
 	local applied
 	applied=$(grep -ao 'follow: [0-9]* revisions applied' "$LOGS/replica-$1.log" |
 		tail -1 | awk '{print $2}')
-	printf '   | %-9s %5s  %-24s %9s  %s\n' "$1" "$2" "$3" "${applied:-?}" \
+	printf '   | %-7s %5s  %-30s %9s  %s\n' "$1" "$2" "$3" "${applied:-?}" \
 		"$(ckpt_at "$1" "$REPL_LAST")"
 }
 
@@ -283,10 +283,11 @@ stage_replicas() {
 	wait_replica C "$q_c"
 	# The replicas' last checkpoint is at the writer's last revision.
 	REPL_LAST=$last
-	echo "   replica   vCPUs  placement                revisions  digest at revision ${REPL_LAST:-?}"
-	replica_row A 1 "all lanes on cpu0"
-	replica_row B 2 "lanes 0,2 cpu0; 1,3 cpu1"
-	replica_row C 4 "cpu1 offline: 0,3 cpu0"
+	# Placement: lane l on the (l mod n)-th online CPU (README, Using it).
+	echo "   | replica vCPUs  lanes 0-3 on CPUs               revisions  digest at revision ${REPL_LAST:-?}"
+	replica_row A 1 "0 0 0 0"
+	replica_row B 2 "0 1 0 1"
+	replica_row C 4 "0 2 3 0 (cpu1 offline)"
 	agree=$("$KNHK_TOP/tools/knhk-etcd" check "${REPL_LAST:-0}") && rc=0 || rc=$?
 	echo "   $agree"
 	if [ "$rc" = 0 ] && [ -n "$(ckpt_at A "$REPL_LAST")" ]; then
