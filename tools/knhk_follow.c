@@ -226,68 +226,37 @@ static void flush(struct follower *f)
 	}
 }
 
-static bool blank(const char *s)
-{
-	s += strspn(s, " \t\r\n");
-	return !*s || *s == '#';
-}
-
-/* Split "@REV LINE": the revision (or the next one) and where LINE starts. */
-static char *split_revision(struct follower *f, char *s, unsigned long long *rev, bool *eof)
-{
-	char *end;
-
-	*eof = false;
-	if (*s != '@') {
-		if (f->marked && !blank(s))
-			line_error(f, EXIT_USAGE, "a line without its revision (--marked)");
-		*rev = f->rev + 1;
-		return s;
-	}
-	if (!strncmp(s, "@eof", 4) && strspn(s + 4, " \t\r\n") == strlen(s + 4)) {
-		*eof = true;
-		return s;
-	}
-	errno = 0;
-	*rev = strtoull(s + 1, &end, 10);
-	if (end == s + 1 || errno || !*rev || (*end != ' ' && *end != '\t'))
-		line_error(f, EXIT_USAGE,
-			   "expected '@REVISION LINE' (a revision from 1) or '@eof'");
-	return end;
-}
-
 /* One line of the stream. Return: it was '@eof'. */
 static bool one_line(struct follower *f, char *s)
 {
+	struct knhk_stream_pos pos = { f->rev, f->fd >= 0 ? f->first : 0, f->marked };
 	char err[KNHK_ERRLEN];
-	unsigned long long rev;
-	bool eof, restart;
-	char *text;
+	const char *text;
+	uint64_t rev;
 
-	text = split_revision(f, s, &rev, &eof);
-	if (eof || blank(text))
-		return eof;
-	restart = f->fd >= 0 && rev < f->rev;
-	if (restart && rev > f->first) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "revision %llu after %llu: the stream went back%s",
-			 rev, f->rev, " but not to its start");
-		line_error(f, EXIT_USAGE, msg);
-	}
-	if (restart) {
+	switch (knhk_wl_stream_line(&pos, s, &rev, &text, err)) {
+	case KNHK_SL_BLANK:
+		return false;
+	case KNHK_SL_EOF:
+		return true;
+	case KNHK_SL_BAD:
+		line_error(f, EXIT_USAGE, err);
+	case KNHK_SL_RESTART:
 		if (f->w.batch >= 0)
 			line_error(f, EXIT_USAGE, "the stream starts over inside a batch");
 		fprintf(stderr, "%s: follow: line %llu: %s %llu; a fresh instance follows it\n",
-			prog, f->lineno, "the stream starts over at revision", rev);
+			prog, f->lineno, "the stream starts over at revision",
+			(unsigned long long)rev);
 		end(f, false);
 		f->rev = 0;
+		break;
+	case KNHK_SL_LINE:
+		break;
 	}
 	if (f->fd >= 0 && rev > f->rev && f->w.batch < 0) {
 		/* Revision f->rev is complete: its ordered tasks may run. */
 		release_ordered(f);
-		if (f->every && (rev + f->every - 1) / f->every >
-		    (f->rev + f->every - 1) / f->every)
+		if (knhk_wl_checkpoint_due(f->rev, rev, f->every))
 			checkpoint(f);
 	}
 	if (rev > f->rev)
