@@ -52,7 +52,8 @@ replicas_cleanup() {
 	for p in "$LOGS"/replica-*.log.pid; do
 		[ ! -f "$p" ] || kill "$(cat "$p")" 2>/dev/null || true
 	done
-	[ -z "$REPL_ETCD" ] || { kill "$REPL_ETCD" 2>/dev/null; wait "$REPL_ETCD" 2>/dev/null; }
+	# In a trap set -e holds: nothing here may fail.
+	[ -z "$REPL_ETCD" ] || { kill "$REPL_ETCD" 2>/dev/null; wait "$REPL_ETCD" 2>/dev/null || true; }
 	REPL_ETCD=
 	REPL_PIDS=()
 	[ -z "$REPL_DIR" ] || rm -rf "$REPL_DIR/etcd-data"
