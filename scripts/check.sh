@@ -7,6 +7,7 @@
 #   h DKMS on every kernel: install, load, remove, the kernel's postinst hook
 #   i the digests of the determinism selftests equal at -smp 1, 2 and 4
 #   j a replay log dumped at -smp 2, replayed and compared at -smp 4
+#   r replicas fed by etcd: one digest, a restart, divergence exposed
 #   k the determinism matrix: one digest over VM sizes, kernels, timing
 #     perturbation, CPU hotplug storms and lane stealing
 #   p make bench, a smoke run: every figure comes out
@@ -29,6 +30,8 @@ set -euo pipefail
 . "$(dirname "$0")/guest-lib.sh"
 # shellcheck source=scripts/check-kernels.sh
 . "$(dirname "$0")/check-kernels.sh"
+# shellcheck source=scripts/check-replicas.sh
+. "$(dirname "$0")/check-replicas.sh"
 
 CHECK=$KNHK_OUT/check
 LOGS=$KNHK_OUT/logs
@@ -1057,7 +1060,7 @@ stage_kcsan() {
 # --- main ---------------------------------------------------------------
 
 main() {
-	SELECTED=${1:-abcdefghijkps}
+	SELECTED=${1:-abcdefghijkprs}
 	mkdir -p "$CHECK" "$LOGS"
 	local start
 	start=$(date +%s)
@@ -1071,6 +1074,7 @@ main() {
 	run_stage h "DKMS on every kernel, as users run it" stage_dkms
 	run_stage i "the same digests at -smp 1, 2 and 4" stage_vm_sizes
 	run_stage j "a replay log carried from a -smp 2 VM to a -smp 4 VM" stage_xvm
+	run_stage r "replicas fed by etcd: one digest, a restart, divergence exposed" stage_replicas
 	run_stage p "make bench, a smoke run" stage_bench_smoke
 	run_stage s "KUnit and selftests on the KCSAN kernel" stage_kcsan
 	run_stage k "the determinism matrix: VM sizes, kernels, perturbation, hotplug, stealing" stage_matrix

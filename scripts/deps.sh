@@ -26,6 +26,8 @@ PACKAGES=(
 	# make bench: the peers (ConcurrencyKit ck_ring; DPDK rte_ring, the
 	# headers and libraries of dpdk-dev; liburing.a) and the plots
 	libck-dev libdpdk-dev liburing-dev gnuplot-nox
+	# make check stage r: etcd orders the replicas' stream (server, etcdctl)
+	etcd-server etcd-client
 )
 
 # Print the packages of PACKAGES that are not installed.

@@ -11,6 +11,9 @@
 #   -m SIZE    guest memory (default 1G)
 #   -t SECS    timeout (default 300); a timeout fails the run
 #   -a ARGS    extra kernel command line
+#   -S PIPE    a second serial port, the guest's ttyS1, on the host FIFOs
+#              PIPE.in (to the guest) and PIPE.out (from it): a channel
+#              beside the console for guests, which have no network
 #   -K         KCSAN reports of the kernel's own (kcsan_reports in lib.sh)
 #              do not fail the run; knhk-sched's do
 #   -v         also copy the console to stdout while it runs
@@ -96,9 +99,9 @@ bad_lines() {
 
 main() {
 	local initrd='' image='' name='' logf='' smp=4 mem=1G tmo=300 extra='' verbose=0
-	local kcsan_own=0
+	local kcsan_own=0 serial2=''
 	local opt
-	while getopts 'i:k:n:l:s:m:t:a:Kvh' opt; do
+	while getopts 'i:k:n:l:s:m:t:a:S:Kvh' opt; do
 		case "$opt" in
 		i) initrd=$OPTARG ;;
 		k) image=$OPTARG ;;
@@ -108,6 +111,7 @@ main() {
 		m) mem=$OPTARG ;;
 		t) tmo=$OPTARG ;;
 		a) extra=$OPTARG ;;
+		S) serial2=$OPTARG ;;
 		K) kcsan_own=1 ;;
 		v) verbose=1 ;;
 		*) usage ;;
@@ -130,6 +134,11 @@ main() {
 	local -a qemu=(qemu-system-x86_64 -accel "tcg,thread=multi" -cpu "max,la57=off"
 		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none
 		-kernel "$image" -initrd "$initrd" -append "$cmdline")
+	# Naming one serial port drops -nographic's default console: name
+	# both. QEMU opens both FIFOs read-write: it never waits for the
+	# other end.
+	[ -z "$serial2" ] || qemu+=(-serial mon:stdio -chardev "pipe,id=knhk1,path=$serial2"
+		-serial chardev:knhk1)
 	local start rc=0 secs attempt waited stopped
 	# A kernel that fails in its own boot, before the guest starts (so
 	# before the module is loaded), is booted once more: under TCG with

@@ -433,6 +433,11 @@ static void add_completions(struct knhk_exec *x, const struct knhk_completion *c
 	struct knhk_completion *nc;
 
 	pthread_mutex_lock(&x->lock);
+	if (x->discard) {
+		x->ncomp += n;
+		pthread_mutex_unlock(&x->lock);
+		return;
+	}
 	if (x->ncomp + n > x->room) {
 		size_t room = x->room ? 2 * x->room : 1024;
 
@@ -702,22 +707,18 @@ static int finish(struct knhk_exec *x)
 }
 
 /**
- * knhk_exec_run() - configure the instance and make a workload's calls
- * @x: the run: @fd, @cfg, @dump set by the caller, the rest zero
- * @w: the workload
+ * knhk_exec_start() - configure the instance and start reading it
+ * @x: the run: @fd, @cfg, @dump, @discard set by the caller, the rest zero
  *
- * Waits until everything has run, takes the digest, reads every completion
- * (into @x->comp) and, with @x->dump, the whole replay stream (into
- * @x->dump's buffers: merge them with knhk_dump_log()).
+ * Configures the instance, starts reading its replay stream (with @x->dump)
+ * and its completions. Then make the calls with knhk_exec_op(), take
+ * digests with knhk_exec_sync() and stop with knhk_exec_end().
  *
  * Return: %KNHK_DEV_OK, or a failure: @x->err says what, @x->call and
  * @x->errnum which call failed how.
  */
-int knhk_exec_run(struct knhk_exec *x, const struct knhk_workload *w)
+int knhk_exec_start(struct knhk_exec *x)
 {
-	uint64_t want;
-	double t0;
-	size_t i;
 	int ret, e;
 
 	pthread_mutex_init(&x->lock, NULL);
@@ -738,13 +739,54 @@ int knhk_exec_run(struct knhk_exec *x, const struct knhk_workload *w)
 		snprintf(x->err, sizeof(x->err), "cannot start a thread: %s", strerror(e));
 		return KNHK_DEV_FAIL;
 	}
-	t0 = now();
-	for (i = 0, ret = 0; i < w->n && !ret; i++)
-		ret = do_op(x, &w->ops[i]);
-	if (!ret)
-		ret = finish(x);
-	x->secs = now() - t0;
-	want = x->accepted - x->ordered + x->released;
+	x->started = true;
+	return KNHK_DEV_OK;
+}
+
+/**
+ * knhk_exec_op() - make one workload step's calls
+ * @x: a run started with knhk_exec_start()
+ * @op: the step
+ *
+ * Return: %KNHK_DEV_OK, or a failure as knhk_exec_start() says.
+ */
+int knhk_exec_op(struct knhk_exec *x, const struct knhk_wl_op *op)
+{
+	return do_op(x, op);
+}
+
+/**
+ * knhk_exec_sync() - wait for what can run, take the digest
+ * @x: a run started with knhk_exec_start()
+ *
+ * Barrier (step mode: run every lane's tasks), then %KNHK_IOC_DIGEST into
+ * @x->digest. May be called again after more calls.
+ *
+ * Return: %KNHK_DEV_OK, or a failure as knhk_exec_start() says.
+ */
+int knhk_exec_sync(struct knhk_exec *x)
+{
+	return finish(x);
+}
+
+/**
+ * knhk_exec_end() - stop reading the instance, check and collect
+ * @x: a run started with knhk_exec_start(), or one that failed to start
+ * @ret: the result of the calls so far; on a failure nothing is checked
+ *
+ * Reads every completion still due (@x->expect, set by knhk_exec_sync()),
+ * checks that all arrived, takes the statistics and, with @x->dump, reads
+ * the replay stream to its end (merge it with knhk_dump_log()).
+ *
+ * Return: @ret, or a failure found here.
+ */
+int knhk_exec_end(struct knhk_exec *x, int ret)
+{
+	uint64_t want = x->accepted - x->ordered + x->released;
+
+	if (!x->started)
+		return ret;
+	x->started = false;
 	if (ret)
 		atomic_store(&x->expect, 0);
 	atomic_store(&x->done, 1);
@@ -760,6 +802,36 @@ int knhk_exec_run(struct knhk_exec *x, const struct knhk_workload *w)
 	if (!ret && x->dump)
 		ret = knhk_dump_stop(x->dump, x->err);
 	return ret;
+}
+
+/**
+ * knhk_exec_run() - configure the instance and make a workload's calls
+ * @x: the run: @fd, @cfg, @dump set by the caller, the rest zero
+ * @w: the workload
+ *
+ * Waits until everything has run, takes the digest, reads every completion
+ * (into @x->comp) and, with @x->dump, the whole replay stream (into
+ * @x->dump's buffers: merge them with knhk_dump_log()).
+ *
+ * Return: %KNHK_DEV_OK, or a failure: @x->err says what, @x->call and
+ * @x->errnum which call failed how.
+ */
+int knhk_exec_run(struct knhk_exec *x, const struct knhk_workload *w)
+{
+	double t0;
+	size_t i;
+	int ret;
+
+	ret = knhk_exec_start(x);
+	if (ret)
+		return ret;
+	t0 = now();
+	for (i = 0; i < w->n && !ret; i++)
+		ret = do_op(x, &w->ops[i]);
+	if (!ret)
+		ret = finish(x);
+	x->secs = now() - t0;
+	return knhk_exec_end(x, ret);
 }
 
 void knhk_exec_free(struct knhk_exec *x)

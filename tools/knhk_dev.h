@@ -92,6 +92,8 @@ void knhk_dump_close(struct knhk_dump *d);
  * @cfg: the configuration to set
  * @dump: read the replay stream into this while running, or NULL
  * @late_dump: read the stream only after the workload (drop mode tests)
+ * @discard: count completions, do not keep them (a long-running follower)
+ * @started: knhk_exec_start() succeeded, knhk_exec_end() not yet called
  * @comp: the completions, read() and run-cycle ones
  * @ncomp: their count
  * @room: allocated entries of @comp
@@ -115,6 +117,8 @@ struct knhk_exec {
 	struct knhk_config cfg;
 	struct knhk_dump *dump;
 	bool late_dump;
+	bool discard;
+	bool started;
 
 	struct knhk_completion *comp;
 	size_t ncomp;
@@ -138,6 +142,10 @@ struct knhk_exec {
 };
 
 int knhk_exec_run(struct knhk_exec *x, const struct knhk_workload *w);
+int knhk_exec_start(struct knhk_exec *x);
+int knhk_exec_op(struct knhk_exec *x, const struct knhk_wl_op *op);
+int knhk_exec_sync(struct knhk_exec *x);
+int knhk_exec_end(struct knhk_exec *x, int ret);
 void knhk_exec_free(struct knhk_exec *x);
 int knhk_read_dropped(const char *dir, uint64_t *total, char *err);
 

@@ -628,3 +628,79 @@ int knhk_wl_from_log(struct knhk_workload *w, const struct knhk_log *log,
 	}
 	return 0;
 }
+
+/* Nothing to make on a line: blanks, or a comment. */
+static bool blank(const char *s)
+{
+	s += strspn(s, " \t\r\n");
+	return !*s || *s == '#';
+}
+
+/**
+ * knhk_wl_stream_line() - place a line of a live stream
+ * @p: where the stream is
+ * @line: the line, '@REV LINE', '@eof' or a workload line
+ * @rev: gets its revision: REV, or the last + 1 for a line without it
+ * @text: gets where its workload line starts
+ * @err: gets a message for %KNHK_SL_BAD
+ *
+ * Revisions never decrease; several lines may share one. A revision below
+ * the last one is a restart when it is at most the instance's first (the
+ * feed started again from the beginning), and an error otherwise.
+ *
+ * Return: %KNHK_SL_*.
+ */
+enum knhk_sl knhk_wl_stream_line(const struct knhk_stream_pos *p, const char *line,
+				 uint64_t *rev, const char **text, char *err)
+{
+	unsigned long long v;
+	char *end;
+
+	*text = line;
+	*rev = p->rev + 1;
+	if (*line != '@') {
+		if (blank(line))
+			return KNHK_SL_BLANK;
+		if (!p->marked)
+			return KNHK_SL_LINE;
+		snprintf(err, KNHK_ERRLEN, "a line without its revision (--marked)");
+		return KNHK_SL_BAD;
+	}
+	if (!strncmp(line, "@eof", 4) && blank(line + 4))
+		return KNHK_SL_EOF;
+	errno = 0;
+	v = strtoull(line + 1, &end, 10);
+	/* strtoull() takes a sign and blanks: a revision is digits only. */
+	if (line[1] < '0' || line[1] > '9' || errno || !v || (*end != ' ' && *end != '\t')) {
+		snprintf(err, KNHK_ERRLEN,
+			 "expected '@REVISION LINE' (a revision from 1) or '@eof'");
+		return KNHK_SL_BAD;
+	}
+	*rev = v;
+	*text = end;
+	if (blank(end))
+		return KNHK_SL_BLANK;
+	if (!p->first || v >= p->rev)
+		return KNHK_SL_LINE;
+	if (v <= p->first)
+		return KNHK_SL_RESTART;
+	snprintf(err, KNHK_ERRLEN, "revision %llu after %llu: %s", v,
+		 (unsigned long long)p->rev, "the stream went back but not to its start");
+	return KNHK_SL_BAD;
+}
+
+/**
+ * knhk_wl_checkpoint_due() - whether a checkpoint falls between two revisions
+ * @last: the revision made last
+ * @rev: the next line's, greater
+ * @every: checkpoint interval; 0 for none
+ *
+ * A checkpoint is taken at the last revision at or below each multiple of
+ * @every, once a later revision shows that revision complete.
+ *
+ * Return: whether one is due at @last.
+ */
+bool knhk_wl_checkpoint_due(uint64_t last, uint64_t rev, uint64_t every)
+{
+	return every && (rev + every - 1) / every > (last + every - 1) / every;
+}

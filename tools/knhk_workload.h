@@ -67,6 +67,31 @@ struct knhk_workload {
 	unsigned int line;
 };
 
+/* What a line of a live stream is: knhk_wl_stream_line(). */
+enum knhk_sl {
+	KNHK_SL_BLANK,		/* nothing to make: blank, or a comment */
+	KNHK_SL_LINE,		/* a workload line at a revision not below the last */
+	KNHK_SL_RESTART,	/* the stream starts over: make it on a fresh instance */
+	KNHK_SL_EOF,		/* '@eof': the end of the stream */
+	KNHK_SL_BAD,		/* not a line of a stream: the message says why */
+};
+
+/**
+ * struct knhk_stream_pos - where a follower of a live stream is
+ * @rev: revision of the last line made; 0 before the first
+ * @first: revision of the instance's first line; 0 while it has none
+ * @marked: every line must carry its revision ('@REV LINE')
+ */
+struct knhk_stream_pos {
+	uint64_t rev;
+	uint64_t first;
+	bool marked;
+};
+
+enum knhk_sl knhk_wl_stream_line(const struct knhk_stream_pos *p, const char *line,
+				 uint64_t *rev, const char **text, char *err);
+bool knhk_wl_checkpoint_due(uint64_t last, uint64_t rev, uint64_t every);
+
 void knhk_wl_init(struct knhk_workload *w);
 void knhk_wl_free(struct knhk_workload *w);
 int knhk_wl_line(struct knhk_workload *w, const char *line, char *err);

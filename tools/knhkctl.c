@@ -28,27 +28,9 @@
 #include "knhk_dev.h"
 #include "knhk_log.h"
 #include "knhk_workload.h"
+#include "knhkctl.h"
 
-/* Exit codes; also listed in help_text. */
-enum {
-	EXIT_OK = 0,		/* and EXACT_MATCH, and a log that verifies */
-	EXIT_FAIL = 1,		/* anything else: lost completion, no memory */
-	EXIT_USAGE = 2,		/* bad command line or workload */
-	EXIT_NODEV = 3,		/* no device: the module is not loaded */
-	EXIT_PERM = 4,		/* permission denied: device, debugfs, file */
-	EXIT_IOCTL = 5,		/* an ioctl or read() on the device failed */
-	EXIT_NODEBUGFS = 6,	/* no debugfs, or no replay files */
-	EXIT_CORRUPT = 7,	/* log file truncated or corrupt */
-	EXIT_VERSION = 8,	/* log format version not supported */
-	EXIT_MISMATCH = 9,	/* verify: checksum, digest or a hash differs */
-	EXIT_MINOR = 10,	/* diff: MINOR_DIFFERENCE */
-	EXIT_DIVERGED = 11,	/* diff: DIVERGED */
-	EXIT_INCOMPLETE = 12,	/* drops or sequence gaps: cannot match */
-	EXIT_FILE = 13,		/* a file cannot be read or written */
-	EXIT_HB = 14,		/* verify: happens-before violated */
-};
-
-static const char *prog = "knhkctl";
+const char *prog = "knhkctl";
 static const char *device;
 static bool json;
 
@@ -75,6 +57,9 @@ static const char help_text[] =
 	"  replay run [--dump NEW] LOG  feed LOG's inputs to a new instance\n"
 	"                              with LOG's configuration, dump, diff\n"
 	"  replay show LOG             print a log's header and records\n"
+	"  follow [OPTIONS] [STREAM]   a replica: make a live stream's calls as\n"
+	"                              they arrive, print checkpoint digests\n"
+	"                              (knhkctl follow --help)\n"
 	"\n"
 	"WORK is a workload file (format: tools/README.md; '-' for stdin) or a\n"
 	"TASK: a workload line with ':' for blanks, e.g. pure:ID:VALUE,\n"
@@ -110,7 +95,11 @@ static const char help_text[] =
 	"(drops or sequence gaps), 13 a file cannot be read or written,\n"
 	"14 happens-before violated (verify, replay run).\n";
 
-static noreturn void usage_error(const char *fmt, ...)
+/**
+ * usage_error() - print a usage error and exit with %EXIT_USAGE
+ * @fmt: printf format of the message
+ */
+noreturn void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -122,7 +111,12 @@ static noreturn void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-static noreturn void die(int code, const char *fmt, ...)
+/**
+ * die() - print an error and exit
+ * @code: exit status
+ * @fmt: printf format of the message
+ */
+noreturn void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -156,7 +150,12 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static int open_device(void)
+/**
+ * open_device() - open the device (a new instance), or exit saying why not
+ *
+ * Return: the file descriptor.
+ */
+int open_device(void)
 {
 	int fd = open(device, O_RDWR | O_CLOEXEC);
 
@@ -182,7 +181,14 @@ static int open_device(void)
 	}
 }
 
-static __u32 parse_u32_opt(const char *opt, const char *s)
+/**
+ * parse_u32_opt() - an option's number, or a usage error
+ * @opt: the option, for the message
+ * @s: its argument
+ *
+ * Return: the number.
+ */
+__u32 parse_u32_opt(const char *opt, const char *s)
 {
 	unsigned long long v;
 	char *end;
@@ -194,8 +200,13 @@ static __u32 parse_u32_opt(const char *opt, const char *s)
 	return v;
 }
 
-/* Exit code for a knhk_log_* error. */
-static int log_exit(int err)
+/**
+ * log_exit() - the exit code for a knhk_log_*() error
+ * @err: the error
+ *
+ * Return: %EXIT_*.
+ */
+int log_exit(int err)
 {
 	switch (err) {
 	case KNHK_LOG_EIO:
@@ -222,14 +233,6 @@ static void load_log(struct knhk_log *log, const char *path)
 
 /* ---- running workloads ---- */
 
-struct run_opts {
-	struct knhk_config cfg;		/* fields 0: not given */
-	bool stats;
-	bool quiet;
-	const char *dump;
-	bool drop;
-};
-
 static const struct option run_long[] = {
 	{ "lanes", required_argument, NULL, 'l' },
 	{ "ring", required_argument, NULL, 'r' },
@@ -246,22 +249,49 @@ static const struct option run_long[] = {
 	{ 0 }
 };
 
+/**
+ * run_opt() - take an option every command that runs an instance has
+ * @c: the option's short code in run_long: l r q D b n
+ * @arg: its argument
+ * @o: the options
+ *
+ * Return: whether @c was one of them.
+ */
+bool run_opt(int c, const char *arg, struct run_opts *o)
+{
+	switch (c) {
+	case 'l':
+		o->cfg.lanes = parse_u32_opt("--lanes", arg);
+		return true;
+	case 'r':
+		o->cfg.ring_size = parse_u32_opt("--ring", arg);
+		return true;
+	case 'q':
+		o->cfg.cq_size = parse_u32_opt("--cq", arg);
+		return true;
+	case 'D':
+		o->dump = arg;
+		return true;
+	case 'b':
+		o->cfg.replay_subbuf_size = parse_u32_opt("--subbuf", arg);
+		return true;
+	case 'n':
+		o->cfg.replay_nr_subbufs = parse_u32_opt("--nsubbufs", arg);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", run_long, NULL)) != -1) {
+		if (run_opt(c, optarg, o))
+			continue;
 		switch (c) {
-		case 'l':
-			o->cfg.lanes = parse_u32_opt("--lanes", optarg);
-			break;
-		case 'r':
-			o->cfg.ring_size = parse_u32_opt("--ring", optarg);
-			break;
-		case 'q':
-			o->cfg.cq_size = parse_u32_opt("--cq", optarg);
-			break;
 		case 'S':
 			o->cfg.flags |= KNHK_CONFIG_STEP_MODE;
 			break;
@@ -271,17 +301,8 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'Q':
 			o->quiet = true;
 			break;
-		case 'D':
-			o->dump = optarg;
-			break;
 		case 'd':
 			o->drop = true;
-			break;
-		case 'b':
-			o->cfg.replay_subbuf_size = parse_u32_opt("--subbuf", optarg);
-			break;
-		case 'n':
-			o->cfg.replay_nr_subbufs = parse_u32_opt("--nsubbufs", optarg);
 			break;
 		case 'j':
 			json = true;
@@ -358,7 +379,13 @@ static void final_config(struct knhk_config *cfg, const struct knhk_config *opt,
 	cfg->replay_nr_subbufs = opt->replay_nr_subbufs;
 }
 
-static int dev_exit(int fail)
+/**
+ * dev_exit() - the exit code for a %KNHK_DEV_* failure
+ * @fail: the failure
+ *
+ * Return: %EXIT_*.
+ */
+int dev_exit(int fail)
 {
 	switch (fail) {
 	case KNHK_DEV_CALL:
@@ -381,37 +408,58 @@ static int cmp_completion(const void *a, const void *b)
 	return x->enqueue_ts < y->enqueue_ts ? -1 : x->enqueue_ts > y->enqueue_ts;
 }
 
-/*
- * One run: configure, make the calls, collect. With @dump_path, stream the
- * replay log and merge it into @log. Exits on failure.
+/**
+ * exec_prepare() - set up a run of an instance from the options
+ * @fd: the device
+ * @wl_cfg: the workload's configuration (fields 0 where not given)
+ * @o: the command's options (they win)
+ * @x: the run, zero: gets its configuration, @fd and, with --dump, @d
+ * @d: the replay stream reader, zero
  */
-static void run_workload(int fd, const struct knhk_workload *w, const struct run_opts *o,
-			 struct knhk_exec *x, struct knhk_dump *d, struct knhk_log *log)
+void exec_prepare(int fd, const struct knhk_config *wl_cfg, const struct run_opts *o,
+		  struct knhk_exec *x, struct knhk_dump *d)
 {
-	char err[KNHK_ERRLEN] = "";
-	struct knhk_log_header hdr;
-	int ret;
-
-	final_config(&x->cfg, &o->cfg, &w->cfg);
+	final_config(&x->cfg, &o->cfg, wl_cfg);
 	x->fd = fd;
 	if (o->dump) {
 		x->cfg.flags |= KNHK_CONFIG_REPLAY | (o->drop ? KNHK_CONFIG_REPLAY_DROP : 0);
 		x->dump = d;
 	}
-	ret = knhk_exec_run(x, w);
-	if (ret) {
-		if (x->call && !strcmp(x->call, "KNHK_IOC_CONFIGURE") && x->errnum == EINVAL) {
-			fprintf(stderr, "%s: lanes %u, ring %u, cq %u rejected\n", prog,
-				x->cfg.lanes, x->cfg.ring_size, x->cfg.cq_size);
-			fprintf(stderr, "%s: lanes: a power of two 1..%d;", prog, KNHK_MAX_LANES);
-			fprintf(stderr, " ring: a power of two %d..%d;\n", KNHK_MIN_RING,
-				KNHK_MAX_RING);
-			fprintf(stderr, "%s: (lanes + 1) * ring at most %d;", prog, KNHK_MAX_SLOTS);
-			fprintf(stderr, " cq: 1..(lanes + 1) * ring\n");
-		}
-		die(dev_exit(ret), "%s", x->err);
+}
+
+/**
+ * exec_die() - exit for a failed run, saying why
+ * @x: the run
+ * @ret: its %KNHK_DEV_* failure
+ */
+noreturn void exec_die(const struct knhk_exec *x, int ret)
+{
+	if (x->call && !strcmp(x->call, "KNHK_IOC_CONFIGURE") && x->errnum == EINVAL) {
+		fprintf(stderr, "%s: lanes %u, ring %u, cq %u rejected\n", prog,
+			x->cfg.lanes, x->cfg.ring_size, x->cfg.cq_size);
+		fprintf(stderr, "%s: lanes: a power of two 1..%d;", prog, KNHK_MAX_LANES);
+		fprintf(stderr, " ring: a power of two %d..%d;\n", KNHK_MIN_RING,
+			KNHK_MAX_RING);
+		fprintf(stderr, "%s: (lanes + 1) * ring at most %d;", prog, KNHK_MAX_SLOTS);
+		fprintf(stderr, " cq: 1..(lanes + 1) * ring\n");
 	}
-	qsort(x->comp, x->ncomp, sizeof(*x->comp), cmp_completion);
+	die(dev_exit(ret), "%s", x->err);
+}
+
+/**
+ * save_dump() - merge a finished run's replay stream and write --dump's file
+ * @o: the options; nothing is done without --dump
+ * @x: the run, ended
+ * @d: its stream reader
+ * @log: gets the log
+ */
+void save_dump(const struct run_opts *o, struct knhk_exec *x, struct knhk_dump *d,
+	       struct knhk_log *log)
+{
+	char err[KNHK_ERRLEN] = "";
+	struct knhk_log_header hdr;
+	int ret;
+
 	if (!o->dump)
 		return;
 	knhk_log_header_init(&hdr, &x->cfg, &x->digest);
@@ -422,6 +470,23 @@ static void run_workload(int fd, const struct knhk_workload *w, const struct run
 	ret = knhk_log_save(log, o->dump, err);
 	if (ret)
 		die(log_exit(ret), "cannot write log %s", err);
+}
+
+/*
+ * One run: configure, make the calls, collect. With @dump_path, stream the
+ * replay log and merge it into @log. Exits on failure.
+ */
+static void run_workload(int fd, const struct knhk_workload *w, const struct run_opts *o,
+			 struct knhk_exec *x, struct knhk_dump *d, struct knhk_log *log)
+{
+	int ret;
+
+	exec_prepare(fd, &w->cfg, o, x, d);
+	ret = knhk_exec_run(x, w);
+	if (ret)
+		exec_die(x, ret);
+	qsort(x->comp, x->ncomp, sizeof(*x->comp), cmp_completion);
+	save_dump(o, x, d, log);
 }
 
 static void print_table(const struct knhk_completion *c, size_t n)
@@ -1023,5 +1088,7 @@ int main(int argc, char **argv)
 		return cmd_run(RUN_DIGEST, argc, argv);
 	if (!strcmp(argv[0], "replay"))
 		return cmd_replay(argc, argv);
+	if (!strcmp(argv[0], "follow"))
+		return cmd_follow(argc, argv);
 	usage_error("unknown command '%s'", argv[0]);
 }

@@ -1082,6 +1082,58 @@ static void test_workload(void)
 	knhk_wl_free(&w);
 }
 
+/* knhkctl follow's placing of stream lines, and its checkpoints. */
+static void test_stream(void)
+{
+	static const char *const bad[] = {
+		"@x pure 1 2", "@0 pure 1 2", "@12pure 1 2", "@", "@eofx", "@-3 pure 1 2",
+		"@99999999999999999999999 pure 1 2",
+	};
+	struct knhk_stream_pos p = { .rev = 10, .first = 2 };
+	char err[KNHK_ERRLEN] = "";
+	const char *text;
+	uint64_t rev;
+	bool ok = true;
+	size_t i;
+
+	check(knhk_wl_stream_line(&p, "@12 pure 1 2\n", &rev, &text, err) == KNHK_SL_LINE &&
+	      rev == 12 && !strcmp(text, " pure 1 2\n"), "'@REV LINE': the revision and the line");
+	check(knhk_wl_stream_line(&p, "@10 guard set 1", &rev, &text, err) == KNHK_SL_LINE &&
+	      rev == 10, "a line at the last revision (one transaction)");
+	check(knhk_wl_stream_line(&p, "pure 1 2", &rev, &text, err) == KNHK_SL_LINE &&
+	      rev == 11 && !strcmp(text, "pure 1 2"), "a line without '@' is the next revision");
+	check(knhk_wl_stream_line(&p, "  # note\n", &rev, &text, err) == KNHK_SL_BLANK &&
+	      knhk_wl_stream_line(&p, "@12\t# c", &rev, &text, err) == KNHK_SL_BLANK &&
+	      knhk_wl_stream_line(&p, "", &rev, &text, err) == KNHK_SL_BLANK, "blank lines");
+	check(knhk_wl_stream_line(&p, "@eof\n", &rev, &text, err) == KNHK_SL_EOF &&
+	      knhk_wl_stream_line(&p, "@eof", &rev, &text, err) == KNHK_SL_EOF, "'@eof'");
+	check(knhk_wl_stream_line(&p, "@2 pure 1 2", &rev, &text, err) == KNHK_SL_RESTART &&
+	      rev == 2 && knhk_wl_stream_line(&p, "@1 pure 1 2", &rev, &text, err) ==
+	      KNHK_SL_RESTART, "back to the first revision or before: a restart");
+	check(knhk_wl_stream_line(&p, "@5 pure 1 2", &rev, &text, err) == KNHK_SL_BAD &&
+	      strstr(err, "revision 5 after 10: the stream went back"), "back elsewhere: %s", err);
+	p.first = 0;
+	check(knhk_wl_stream_line(&p, "@5 pure 1 2", &rev, &text, err) == KNHK_SL_LINE,
+	      "before the instance's first line nothing is a restart");
+	p.marked = true;
+	check(knhk_wl_stream_line(&p, "pure 1 2", &rev, &text, err) == KNHK_SL_BAD &&
+	      strstr(err, "without its revision") &&
+	      knhk_wl_stream_line(&p, "# c", &rev, &text, err) == KNHK_SL_BLANK,
+	      "--marked: a line without its revision is an error, a blank one is not");
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		*err = 0;
+		if (knhk_wl_stream_line(&p, bad[i], &rev, &text, err) != KNHK_SL_BAD || !*err) {
+			printf("# accepted: %s\n", bad[i]);
+			ok = false;
+		}
+	}
+	check(ok, "%zu malformed revision markers are rejected with a message", i);
+	check(knhk_wl_checkpoint_due(9, 11, 10) && knhk_wl_checkpoint_due(10, 11, 10) &&
+	      knhk_wl_checkpoint_due(3, 40, 10) && !knhk_wl_checkpoint_due(11, 20, 10) &&
+	      !knhk_wl_checkpoint_due(10, 10, 10) && !knhk_wl_checkpoint_due(1, 99, 0),
+	      "a checkpoint at the last revision at or below each multiple of --every");
+}
+
 static void test_from_log(void)
 {
 	char err[KNHK_ERRLEN] = "";
@@ -1118,6 +1170,7 @@ int main(int argc, char **argv)
 	test_hb();
 	test_diff();
 	test_workload();
+	test_stream();
 	test_from_log();
 	printf("1..%d\n", tests);
 	printf("# %d passed, %d failed\n", tests - failures, failures);
