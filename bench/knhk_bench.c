@@ -20,7 +20,8 @@
  *
  * Usage: knhk_bench [-r REPS] [-n TASKS] [-d DEVICE] [-k KNHKCTL]
  *                   [-o FILE] GROUP...
- *   GROUP: floors submit uring ordered replay knhkctl digest lanes, or all
+ *   GROUP: floors submit uring ordered replay knhkctl digest lanes latency,
+ *   or all
  *   -n: tasks per round (default 8192; the digest sweep goes 16 times as
  *   far in events); -k: the knhkctl binary for the knhkctl group.
  *   -o FILE: one tab-separated line per figure for scripts/bench.sh:
@@ -50,6 +51,7 @@
 #include <linux/knhk_sched.h>
 
 #include "knhk_dev.h"
+#include "trace_lat.h"
 
 #define MAX_REPS	101
 #define MAX_CASES	64
@@ -298,6 +300,33 @@ static double run_e2e(const struct bcase *c)
 	t = (now() - t0) * 1e9 / total;
 	close(fd);
 	return t;
+}
+
+/*
+ * latency: SUBMIT b64 end to end with the module's tracepoints on, each
+ * task's submit -> execute and execute -> complete from their events (in
+ * the guest's tracefs); the figure is percentile @c->arg of one of the
+ * two over the round's tasks (trace_lat.c).
+ */
+static double run_latency(const struct bcase *c)
+{
+	uint64_t i, total = ntasks < 4096 ? ntasks : 4096;
+	double fig[LAT_NR];
+	struct knhk_stats st = { .size = sizeof(st) };
+	uint32_t n;
+	int fd = instance(4, 4096, 0, 0, 0);
+
+	warm_up(fd);
+	ioc(fd, KNHK_IOC_STATS, &st, "KNHK_IOC_STATS");
+	lat_begin();
+	for (i = 0; i < total; i += n) {
+		n = total - i < 64 ? total - i : 64;
+		submit(fd, &tasks[i], n);
+		reap(fd, n);
+	}
+	lat_end(st.instance, total, fig);
+	close(fd);
+	return fig[c->arg];
 }
 
 /* ordered batches of 64, each released at once, against plain ones */
@@ -670,7 +699,7 @@ static void add_cases(int argc, char **argv)
 {
 	static const char *const groups[] = {
 		"all", "floors", "submit", "uring", "ordered", "replay",
-		"knhkctl", "digest", "lanes",
+		"knhkctl", "digest", "lanes", "latency",
 	};
 	size_t g;
 	int i;
@@ -736,6 +765,12 @@ static void add_cases(int argc, char **argv)
 		add("lanes.64", "tasks/s", run_lanes, 64);
 		add("lanes.256", "tasks/s", run_lanes, 256);
 	}
+	if (want(argc, argv, "latency")) {
+		add("latency.se.p50", "ns", run_latency, LAT_SE_P50);
+		add("latency.se.p99", "ns", run_latency, LAT_SE_P99);
+		add("latency.ec.p50", "ns", run_latency, LAT_EC_P50);
+		add("latency.ec.p99", "ns", run_latency, LAT_EC_P99);
+	}
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -749,7 +784,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: knhk_bench [-r REPS] [-n TASKS] [-d DEVICE] [-k KNHKCTL] [-o FILE] GROUP...\n"
-		"  GROUP: all floors submit uring ordered replay knhkctl digest lanes\n");
+		"  GROUP: all floors submit uring ordered replay knhkctl digest lanes latency\n");
 	exit(2);
 }
 

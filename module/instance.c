@@ -32,6 +32,7 @@
 #include <asm/timex.h>
 
 #include <knhk/sched.h>
+#include <trace/events/knhk_sched.h>
 
 /* Tasks a worker runs from one lane before it looks at the next. */
 #define KNHK_RUN_BATCH	64
@@ -251,6 +252,7 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 	slot->cycles = get_cycles() - start;
 	slot->execute_ts = knhk_clock_recv(&lane->clock, cause_ts);
 	slot->cpu = cpu;
+	trace_knhk_execute(lane, slot);
 
 	ev.ts = slot->execute_ts;
 	ev.status = slot->res.status;
@@ -462,6 +464,7 @@ static void knhk_accept_plain(struct knhk_instance *inst,
 	struct knhk_slot *slot;
 
 	e->task.enqueue_ts = knhk_clock_tick(&inst->submit_clock);
+	trace_knhk_submit(inst, &e->task, 0, false);
 	slot = &lane->slots[knhk_ring_slot(&lane->ring, KNHK_STAGE_SUBMIT, 0)];
 	slot->task = e->task;
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_SUBMIT, 1);
@@ -478,6 +481,7 @@ static void knhk_accept_ordered(struct knhk_instance *inst,
 
 	/* Receive rule: the caller's timestamp happened before this. */
 	e->task.enqueue_ts = knhk_clock_recv(&inst->submit_clock, e->ts);
+	trace_knhk_submit(inst, &e->task, e->ts, true);
 	knhk_ordered_push(inst, e, lane);
 	WRITE_ONCE(ord->nr_enqueued, ord->nr_enqueued + 1);
 	knhk_log_enqueued(inst, e, lane, true);
@@ -601,6 +605,7 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
 
 		slot = &ord->slots[s];
 		slot->task = item.task;
+		trace_knhk_release(inst, &item, release_ts);
 		/* A full lossless stream holds a release up, but not a kill. */
 		while (!knhk_slot_execute(ord, slot, inst->shared, release_ts,
 					  raw_smp_processor_id(),
@@ -862,6 +867,7 @@ static void knhk_fill_completion(struct knhk_completion *rec,
 static void knhk_reaped(struct knhk_instance *inst, struct knhk_lane *lane,
 			u32 n)
 {
+	knhk_trace_reaped(lane, n);
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_REAP, n);
 	WRITE_ONCE(inst->nr_completed, inst->nr_completed + n);
 	/* A submitter may be waiting for room. */

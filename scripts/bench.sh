@@ -20,7 +20,9 @@
 #
 # Environment: KNHK_BENCH_REPS (repetitions per figure, default 11),
 # KNHK_BENCH_TASKS (tasks per guest round, default 16384), KNHK_BENCH_KVER
-# (the kernel under /lib/modules and /boot; default the newest 6.1).
+# (the kernel under /lib/modules and /boot; default the newest 6.1),
+# KNHK_BENCH_SERIAL=1 (--smoke boots its guests one after another, for a
+# machine where only one guest may run at a time).
 # Not part of `make check`'s pass/fail: the figures are measurements.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -174,7 +176,7 @@ KNHK_IOC_DIGEST at 100 / 1k / 10k / 100k events|digest||o1|2|
 tasks/s at 1 / 4 / 16 / 64 / 256 lanes, -smp 1|lanes||lanes|1|
 tasks/s at 1 / 4 / 16 / 64 / 256 lanes, -smp 2|lanes||lanes|2|
 tasks/s at 1 / 4 / 16 / 64 / 256 lanes, -smp 4|lanes||lanes|4|
-submit -> execute -> complete latency p50/p99|||todo||
+submit -> execute -> complete latency p50 / p99 (SUBMIT b64 end to end, tracepoints)|latency||lat||
 EOF
 }
 
@@ -205,6 +207,8 @@ make_table() {
 			return v >= 1e6 ? sprintf("%.2fM tasks/s", v / 1e6) : sprintf("%.1fk tasks/s", v / 1e3)
 		if (u == "ns/item")
 			return sprintf("%.1f ns", v)
+		if (u == "ns")
+			return v >= 1e6 ? sprintf("%.2f ms", v / 1e6) : v >= 1e3 ? sprintf("%.0f µs", v / 1e3) : sprintf("%.0f ns", v)
 		sub(/^ns\//, "", u)
 		if (v >= 1e3)
 			return sprintf("%.2f µs/%s", v / 1e3, u)
@@ -227,6 +231,18 @@ make_table() {
 		R = (!miss && one) ? sprintf("best (%s) %.2f× 1 lane", bl == 1 ? "1 lane" : bl " lanes", best / one) : "—"
 		return s
 	}
+	# The ours cell of the latency row, from M.
+	function latency(M, U,   s, i, P, k) {
+		split("se ec", P, " ")
+		for (i = 1; i <= 2; i++) {
+			k = "latency." P[i]
+			if (!((k ".p50@smp4") in M))
+				return "—"
+			s = s (i > 1 ? "; " : "") (i == 1 ? "submit → execute " : "execute → complete ") \
+				show(M, U, k ".p50@smp4") " / " show(M, U, k ".p99@smp4")
+		}
+		return s
+	}
 	# The ours cell of the digest row, from M: sets R (largest / smallest).
 	function digest(M, U,   s, i, n, E, k, first, last) {
 		s = ""; R = ""
@@ -246,9 +262,10 @@ make_table() {
 	{
 		label = $1; ours = $2; peer = $3; kind = $4; target = $5; pname = $6
 		b = ""
-		if (kind == "todo") {
-			printf "| %s | not measured: needs tracepoints (issue 11 item 4) | — | — | — | — |%s\n",
-				label, before != "" ? " — |" : ""
+		if (kind == "lat") {
+			if (before != "") b = " " latency(bmed, bunit) " |"
+			printf "| %s | %s | — | — | no target | %s |%s\n", label,
+				latency(med, unit), lo(ours ".se.p50@smp4"), b
 			next
 		}
 		if (kind == "lanes") {
@@ -301,6 +318,7 @@ expected_keys() {
 	row_specs | cut -d'|' -f2,3 | tr '|' '\n' | grep '@smp' | sort -u
 	for k in 1 8 64 256; do echo "uring.b$k@smp4"; echo "submit.b$k.e2e@smp4"; done
 	for k in 100 1000; do echo "digest.e$k@smp4"; done
+	for k in se ec; do echo "latency.$k.p50@smp4"; echo "latency.$k.p99@smp4"; done
 	for s in 1 2 4; do
 		for k in 1 4 16 64 256; do echo "lanes.$k@smp$s"; done
 	done
@@ -473,8 +491,15 @@ $table
 - **lanes**: the throughput run above with 1 to 256 lanes (ring 256, or
   the largest the slot limit allows), at -smp 1, 2 and 4.
 
-Latency (submit → execute → complete, p50/p99) is **not measured: needs
-tracepoints (issue 11 item 4)**.
+- **latency**: SUBMIT b64 end to end on 4 lanes ($(( TASKS < 4096 ? TASKS : 4096 ))
+  tasks a round) with the module's tracepoints on, in a tracefs instance of
+  the benchmark's own on the \`mono\` clock (the CPUs' own clocks drift
+  apart under TCG); each task's \`knhk_submit\` → \`knhk_execute\` and
+  \`knhk_execute\` → \`knhk_complete\` (the completion handed to
+  \`read()\`), paired by instance and enqueue timestamp
+  (\`bench/trace_lat.c\`); p50 and p99 over the round's tasks, each the
+  median over the repetitions. The text trace has microsecond resolution.
+  Under TCG both are mostly a worker's and the reader's wakeups.
 
 ## What TCG on two host cores can and cannot show
 
@@ -568,7 +593,7 @@ run_all() {
 	step "built"
 	run_ring
 	step "native done"
-	if [ "$SMOKE" = 1 ]; then
+	if [ "$SMOKE" = 1 ] && [ "${KNHK_BENCH_SERIAL:-0}" != 1 ]; then
 		# Figures do not matter here, only that they come: in parallel.
 		local p4 p2
 		run_guest smp4 4 all &
