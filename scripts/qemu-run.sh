@@ -152,14 +152,18 @@ main() {
 		rm -f "$logf.rc" "$logf.pid"
 		# The serial console writes CRLF and the firmware terminal
 		# escapes: strip both so the log reads and greps cleanly.
+		# The group runs under set -e: a failed wait (timeout's 124)
+		# must not end it before it writes the status.
 		{
 			timeout -k 10 "$tmo" "${qemu[@]}" </dev/null 2>&1 &
 			echo $! >"$logf.pid"
-			wait $!
-			echo $? >"$logf.rc"
+			rc=0
+			wait $! || rc=$?
+			echo "$rc" >"$logf.rc"
 		} | clean_console | if [ "$verbose" = 1 ]; then tee "$logf"; else cat >"$logf"; fi &
 		waited=0 stopped=0
-		while [ ! -f "$logf.rc" ]; do
+		# Also stop waiting if the pipeline is gone without a status.
+		while [ ! -f "$logf.rc" ] && kill -0 $! 2>/dev/null; do
 			if [ "$waited" -ge "$BOOT_DEADLINE" ] &&
 				! grep -q '^KNHK-GUEST-START$' "$logf"; then
 				kill "$(cat "$logf.pid")" 2>/dev/null || true
