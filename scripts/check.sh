@@ -41,7 +41,7 @@ EXCEPTIONS=$SCRIPTS/checkpatch.exceptions
 # userspace in ~2 s (a whole empty run: 5 s), the debug kernel in ~9 s (13 s);
 # the rest is the tests.
 STOCK_TIMEOUT=480
-DEBUG_TIMEOUT=480
+DEBUG_TIMEOUT=900
 # Per selftest binary inside the guest (the kselftest harness has its own
 # per-test limit; this catches a binary that hangs outside it).
 SELFTEST_TIMEOUT=300
