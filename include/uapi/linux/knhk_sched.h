@@ -102,7 +102,11 @@ struct knhk_version {
  *
  * With %KNHK_CONFIG_REPLAY every event is also written to the relay files
  * debugfs knhk_sched/<instance>/replay<cpu>, as a struct knhk_event
- * followed by its input data padded to 8 bytes. Lossless (the default):
+ * followed by its input data padded to 8 bytes. A read() of a replay file
+ * returns whole records of finished sub-buffers only, as many as fit,
+ * while there are any (poll() says POLLIN then); with none, what the
+ * sub-buffer being written holds, which is safe to read once the
+ * instance's producers are done. Lossless (the default):
  * whatever would produce an event waits while that CPU's stream is full, so
  * someone must read() the files (mmap() consumes nothing). A lane that
  * waits is parked until the reader makes room: it holds up its own
