@@ -258,7 +258,7 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 	ev.hash = knhk_output_hash(t->task_id, slot->res.output,
 				   slot->res.status, slot->res.ticks);
 	knhk_chain_add(&lane->chain, &ev);
-	knhk_replay_put(inst, write, &ev, NULL);
+	knhk_replay_put(inst, write, &ev, NULL, 0);
 	preempt_enable();
 	return true;
 }
@@ -353,7 +353,7 @@ static u64 knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
 		.aux	= aux,
 	};
 
-	knhk_emit(inst, &ev, data);
+	knhk_emit(inst, &ev, data, len);
 	return ev.ts;
 }
 
@@ -374,7 +374,7 @@ static void knhk_log_enqueued(struct knhk_instance *inst,
 		.aux		= ordered ? e->ts : 0,
 	};
 
-	knhk_emit(inst, &ev, &e->desc);
+	knhk_emit(inst, &ev, &e->desc, knhk_task_used_len(&e->desc));
 }
 
 /*

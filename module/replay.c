@@ -455,7 +455,9 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
  * @inst: the instance
  * @write: what knhk_replay_reserve() said
  * @ev: the event, complete with its sequence number
- * @data: its @ev->len bytes of input data
+ * @data: its input data
+ * @data_len: bytes of @data the stream carries, at most @ev->len; the
+ *	record says @data_len (see knhk_emit())
  *
  * The record (event, data, zero padding to 8 bytes) goes whole into one
  * sub-buffer: a reader that reads only finished sub-buffers then never
@@ -466,11 +468,13 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
  * consumed. A record split over two sub-buffers sent readers there.
  */
 void knhk_replay_put(struct knhk_instance *inst, bool write,
-		     const struct knhk_event *ev, const void *data)
+		     const struct knhk_event *ev, const void *data,
+		     u32 data_len)
 {
 	struct rchan *chan = inst->chan;
+	struct knhk_event *rec;
 	struct rchan_buf *buf;
-	size_t len = knhk_replay_rec_size(ev->len);
+	size_t len = knhk_replay_rec_size(data_len);
 	u8 *p;
 
 	if (!write)
@@ -480,10 +484,12 @@ void knhk_replay_put(struct knhk_instance *inst, bool write,
 	    WARN_ON_ONCE(relay_switch_subbuf(buf, len) != len))
 		return;
 	p = buf->data + buf->offset;
-	memcpy(p, ev, sizeof(*ev));
-	if (ev->len)
-		memcpy(p + sizeof(*ev), data, ev->len);
-	memset(p + sizeof(*ev) + ev->len, 0, len - sizeof(*ev) - ev->len);
+	rec = (struct knhk_event *)p;
+	memcpy(rec, ev, sizeof(*ev));
+	rec->len = data_len;
+	if (data_len)
+		memcpy(p + sizeof(*ev), data, data_len);
+	memset(p + sizeof(*ev) + data_len, 0, len - sizeof(*ev) - data_len);
 	/* The bytes before the offset that lets a reader see them. */
 	smp_wmb();
 	buf->offset += len;
@@ -546,15 +552,20 @@ bool knhk_replay_park(struct knhk_lane *lane, unsigned int cpu)
 /**
  * knhk_emit() - log an event of the submit path
  * @inst: the instance, with @inst->lock held
- * @ev: the event, but for its sequence number
- * @data: its input data, @ev->len bytes
+ * @ev: the event, but for its sequence number; @ev->len is the length the
+ *	digest chains
+ * @data: its input data
+ * @data_len: bytes of @data the stream carries: @ev->len, or less when the
+ *	rest is zero by validation (a task descriptor past its used part,
+ *	knhk_task_used_len()); a reader restores the zeroes, so the record it
+ *	ends up with is the one the digest chained
  *
  * Waits while a lossless stream is full. A fatal signal ends the wait: the
  * event is counted as dropped (the process is going away, and with it the
  * instance).
  */
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
-	       const void *data)
+	       const void *data, u32 data_len)
 {
 	bool write;
 
@@ -562,12 +573,12 @@ void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 		bool dying = fatal_signal_pending(current);
 
 		preempt_disable();
-		if (knhk_replay_reserve(inst, ev->len, &write, dying))
+		if (knhk_replay_reserve(inst, data_len, &write, dying))
 			break;
 		preempt_enable();
-		knhk_replay_wait(inst, ev->len);
+		knhk_replay_wait(inst, data_len);
 	}
 	knhk_chain_add(&inst->submit_chain, ev);
-	knhk_replay_put(inst, write, ev, data);
+	knhk_replay_put(inst, write, ev, data, data_len);
 	preempt_enable();
 }

@@ -530,7 +530,11 @@ struct knhk_digest {
  * @ticks: ticks used (executed)
  * @len: bytes of input data that follow the record in the replay stream:
  *	the struct knhk_task (enqueued), the guard ids (state change), the
- *	values (shared state), watermark and flags as two __u64 (release)
+ *	values (shared state), watermark and flags as two __u64 (release).
+ *	The stream carries a task descriptor only up to its last used field,
+ *	a multiple of 8 bytes (40 for a PURE task without guards; the rest is
+ *	zero by validation); the digest chains, and a log holds, the record
+ *	with @len = sizeof(struct knhk_task) and the zeroes restored
  * @hash: executed: xxh64 of (task_id, output, status, ticks) as __u64,
  *	__u64, __u32, __u32; otherwise xxh64 of the input data
  * @aux: the timestamp of an enqueued ordered task; a release's watermark
