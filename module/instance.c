@@ -75,6 +75,8 @@ static void knhk_instance_free(struct knhk_instance *inst, u32 nr)
 	knhk_ordered_free(inst);
 	kvfree(inst->batch);
 	inst->batch = NULL;
+	kvfree(inst->batch_in);
+	inst->batch_in = NULL;
 }
 
 /**
@@ -374,12 +376,18 @@ static void knhk_log_enqueued(struct knhk_instance *inst,
 		.aux		= ordered ? e->ts : 0,
 	};
 
-	knhk_emit(inst, &ev, &e->desc, knhk_task_used_len(&e->desc));
+	knhk_emit(inst, &ev, e->desc, knhk_task_used_len(e->desc));
 }
 
 /*
  * Validate a whole submission into @inst->batch, with @lock held. On
  * -EINVAL, @sb->bad_index names the first bad entry.
+ *
+ * The caller's array is copied in with one copy_from_user() and validated
+ * where it landed; the replay stream takes the descriptors from there. If
+ * the copy stops short (a hole in the array), the entries before the hole
+ * are still validated first, so a bad one among them is -EINVAL as if they
+ * had been copied one at a time; otherwise -EFAULT.
  */
 static int knhk_batch_import(struct knhk_instance *inst,
 			     struct knhk_submit *sb, bool ordered)
@@ -388,25 +396,32 @@ static int knhk_batch_import(struct knhk_instance *inst,
 				  sizeof(struct knhk_task);
 	enum knhk_task_origin origin = ordered ? KNHK_TASK_ORDERED :
 						 KNHK_TASK_PLAIN;
-	const char __user *p = u64_to_user_ptr(sb->tasks);
-	struct knhk_ordered_task ot = {};
-	u32 i;
+	size_t len = sb->count * stride, left;
+	const u8 *p = inst->batch_in;
+	u32 i, n;
 
-	for (i = 0; i < sb->count; i++, p += stride) {
+	left = copy_from_user(inst->batch_in, u64_to_user_ptr(sb->tasks), len);
+	n = (len - left) / stride;
+	for (i = 0; i < n; i++, p += stride) {
 		struct knhk_batch_entry *e = &inst->batch[i];
+		const struct knhk_task *u;
+		u64 ts = 0;
 
-		if (copy_from_user(ordered ? (void *)&ot : &ot.task, p, stride))
-			return -EFAULT;
-		if (ot.timestamp > KNHK_TS_MAX ||
-		    knhk_task_import(&e->task, &ot.task, origin)) {
+		if (ordered) {
+			ts = ((const struct knhk_ordered_task *)p)->timestamp;
+			u = &((const struct knhk_ordered_task *)p)->task;
+		} else {
+			u = (const struct knhk_task *)p;
+		}
+		if (ts > KNHK_TS_MAX || knhk_task_import(&e->task, u, origin)) {
 			sb->bad_index = i;
 			return -EINVAL;
 		}
-		e->task.guard_failed = !knhk_guards_hold(inst->guards, &ot.task);
-		e->ts = ot.timestamp;
-		e->desc = ot.task;
+		e->task.guard_failed = !knhk_guards_hold(inst->guards, u);
+		e->ts = ts;
+		e->desc = u;
 	}
-	return 0;
+	return left ? -EFAULT : 0;
 }
 
 /* Lanes with newly published tasks whose workers have not been kicked. */
@@ -533,7 +548,11 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 		inst->batch = kvmalloc_array(KNHK_MAX_BATCH,
 					     sizeof(*inst->batch),
 					     GFP_KERNEL_ACCOUNT);
-	if (inst->batch)
+	if (!inst->batch_in)
+		inst->batch_in = kvmalloc_array(KNHK_MAX_BATCH,
+						sizeof(struct knhk_ordered_task),
+						GFP_KERNEL_ACCOUNT);
+	if (inst->batch && inst->batch_in)
 		ret = knhk_batch_import(inst, sb, ordered);
 	/*
 	 * Only the waiting tasks count here, which only this submit path and

@@ -112,12 +112,13 @@ struct knhk_ordered_item {
  * struct knhk_batch_entry - one validated entry of a submission
  * @task: the task, guards evaluated
  * @ts: caller's timestamp, for an ordered task
- * @desc: the descriptor as submitted, for the replay stream
+ * @desc: the descriptor as submitted, for the replay stream: in the
+ *	instance's copy of the caller's array (@batch_in), not copied again
  */
 struct knhk_batch_entry {
 	struct knhk_task_x task;
 	u64 ts;
-	struct knhk_task desc;
+	const struct knhk_task *desc;
 };
 
 /**
@@ -145,6 +146,7 @@ struct knhk_batch_entry {
  * @heap_nr: items in @heap
  * @ordered_seq: ordered tasks accepted
  * @batch: room to validate one submission in
+ * @batch_in: the submission's array as the caller gave it, copied in whole
  * @nr_submitted: tasks accepted (under @lock)
  * @nr_completed: completions read (under @read_lock)
  * @reap_next: lane the reader looks at first, for fairness
@@ -185,6 +187,7 @@ struct knhk_instance {
 	u32 heap_nr;
 	u64 ordered_seq;
 	struct knhk_batch_entry *batch;
+	void *batch_in;
 	u64 nr_submitted;
 	u64 nr_completed;
 	u32 reap_next;
