@@ -883,17 +883,21 @@ static void knhk_reaped(struct knhk_instance *inst, struct knhk_lane *lane,
 {
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_REAP, n);
 	WRITE_ONCE(inst->nr_completed, inst->nr_completed + n);
-	/* A submitter may be waiting for room. */
-	wake_up_all(&inst->wq);
 }
+
+/* Completions staged on the stack between two copy_to_user() calls. */
+#define KNHK_REAP_CHUNK	16
 
 /*
  * Copy up to @max completions to @buf, ring by ring starting after the one
- * served last, and free their slots. With @read_lock held.
+ * served last, and free their slots. With @read_lock held. Records are
+ * filled in a small array and copied out KNHK_REAP_CHUNK at a time; a
+ * lane's slots are freed once its records are out.
  */
 static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 			 size_t max)
 {
+	struct knhk_completion rec[KNHK_REAP_CHUNK];
 	struct knhk_lane *lanes = knhk_lanes(inst);
 	u32 first = knhk_reap_first(inst), nr = inst->nr_lanes + 1 - first;
 	u32 start = inst->reap_next;
@@ -904,20 +908,29 @@ static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 	for (k = 0; lanes && k < nr && done < max && !err; k++) {
 		u32 l = first + (start + k) % nr;
 		struct knhk_lane *lane = &lanes[l];
-		u32 i, n;
+		u32 i = 0, n, c, j;
+		size_t left;
 
 		n = min_t(size_t, knhk_ring_ready(&lane->ring, KNHK_STAGE_REAP),
 			  max - done);
-		for (i = 0; i < n; i++) {
-			u32 s = knhk_ring_slot(&lane->ring, KNHK_STAGE_REAP, i);
-			struct knhk_completion rec;
+		while (i < n) {
+			c = min_t(u32, n - i, KNHK_REAP_CHUNK);
+			for (j = 0; j < c; j++) {
+				u32 s = knhk_ring_slot(&lane->ring,
+						       KNHK_STAGE_REAP, i + j);
 
-			knhk_fill_completion(&rec, lane, &lane->slots[s]);
-			if (copy_to_user(buf, &rec, sizeof(rec))) {
+				knhk_fill_completion(&rec[j], lane,
+						     &lane->slots[s]);
+			}
+			left = copy_to_user(buf, rec, c * sizeof(rec[0]));
+			/* The records before a hole in @buf are read. */
+			j = (c * sizeof(rec[0]) - left) / sizeof(rec[0]);
+			buf += j * sizeof(rec[0]);
+			i += j;
+			if (left) {
 				err = -EFAULT;
 				break;
 			}
-			buf += sizeof(rec);
 		}
 		if (!i)
 			continue;
@@ -925,6 +938,15 @@ static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 		done += i;
 		inst->reap_next = l - first + 1;
 	}
+	/*
+	 * A submitter may be waiting for the room: wake it, once per read and
+	 * only if it sleeps. wq_has_sleeper()'s barrier orders the freed
+	 * slots and nr_completed before the look at the queue; it pairs with
+	 * the one in the waiter's prepare_to_wait() (wait_event), between
+	 * its queueing and its look at the room.
+	 */
+	if (done && wq_has_sleeper(&inst->wq))
+		wake_up_all(&inst->wq);
 	return done ? done * sizeof(struct knhk_completion) : err;
 }
 
