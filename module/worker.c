@@ -77,7 +77,11 @@ struct knhk_worker {
 	struct list_head ready;
 };
 
-static DEFINE_PER_CPU(struct knhk_worker, knhk_workers);
+/*
+ * Other CPUs write a worker's lock and list (every kick): its own cache
+ * line, shared with no other per-CPU data.
+ */
+static DEFINE_PER_CPU_SHARED_ALIGNED(struct knhk_worker, knhk_workers);
 static DEFINE_PER_CPU(struct task_struct *, knhk_worker_tasks);
 
 /* Protects lane homes, knhk_instances and knhk_cpus; never on a task path. */

@@ -131,8 +131,8 @@ struct knhk_version {
  * by the reader: the submission waits for it like one to a full lane
  * (-EAGAIN under O_NONBLOCK or in step mode).
  *
- * Memory: an open file pins at most about 20 MiB of kernel memory (the
- * lane rings, (@lanes + 1) * @ring_size slots of 208 bytes, 13 MiB at
+ * Memory: an open file pins at most about 23 MiB of kernel memory (the
+ * lane rings, (@lanes + 1) * @ring_size slots of 256 bytes, 16 MiB at
  * most; the ordered queue, @ring_size entries of 192 bytes, 6 MiB at most;
  * the lanes and a submission's room, 400 KiB at most; a few bytes per
  * CPU), charged to the memory cgroup of the process whose call allocates
