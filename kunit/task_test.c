@@ -286,6 +286,40 @@ static void task_input_hash(struct kunit *test)
 	KUNIT_EXPECT_NE(test, a.input_hash, b.input_hash);
 }
 
+/*
+ * The replay stream carries a descriptor's first knhk_task_used_len()
+ * bytes: everything after them must be zero in every valid descriptor.
+ */
+static void task_used_len(struct kunit *test)
+{
+	struct knhk_task u = pure_task(3, 9), p = prog_task(4, 3);
+	struct knhk_task_x t;
+	u32 len;
+
+	KUNIT_EXPECT_EQ(test, knhk_task_used_len(&u),
+			offsetof(struct knhk_task, guards));
+	u.nguards = 3;
+	u.guards[2] = 5;
+	len = knhk_task_used_len(&u);
+	KUNIT_EXPECT_EQ(test, len, 56);
+	KUNIT_ASSERT_EQ(test, knhk_task_import(&t, &u, KNHK_TASK_PLAIN), 0);
+	KUNIT_EXPECT_TRUE(test, knhk_mem_is_zero((u8 *)&u + len,
+						 sizeof(u) - len));
+
+	p.guards[0] = 1;
+	p.nguards = 1;
+	p.prog[0] = insn(KNHK_OP_LDI, 1, 0, 2);
+	p.prog[1] = insn(KNHK_OP_ADD, 0, 1, 0);
+	p.prog[2] = insn(KNHK_OP_MIX, 0, 0, 0);
+	KUNIT_ASSERT_EQ(test, knhk_task_import(&t, &p, KNHK_TASK_PLAIN), 0);
+	len = knhk_task_used_len(&p);
+	KUNIT_EXPECT_EQ(test, len, offsetof(struct knhk_task, prog[3]));
+	KUNIT_EXPECT_TRUE(test, knhk_mem_is_zero((u8 *)&p + len,
+						 sizeof(p) - len));
+	p.ninsns = KNHK_MAX_INSNS;
+	KUNIT_EXPECT_EQ(test, knhk_task_used_len(&p), sizeof(p));
+}
+
 static struct kunit_case knhk_task_cases[] = {
 	KUNIT_CASE(task_guards_hold),
 	KUNIT_CASE(task_input_hash),
@@ -298,6 +332,7 @@ static struct kunit_case knhk_task_cases[] = {
 	KUNIT_CASE(task_guard_failed_not_run),
 	KUNIT_CASE(task_verifier_rejects),
 	KUNIT_CASE(task_verifier_accepts),
+	KUNIT_CASE(task_used_len),
 	{}
 };
 

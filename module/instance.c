@@ -76,6 +76,8 @@ static void knhk_instance_free(struct knhk_instance *inst, u32 nr)
 	knhk_ordered_free(inst);
 	kvfree(inst->batch);
 	inst->batch = NULL;
+	kvfree(inst->batch_in);
+	inst->batch_in = NULL;
 }
 
 /**
@@ -260,7 +262,7 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 	ev.hash = knhk_output_hash(t->task_id, slot->res.output,
 				   slot->res.status, slot->res.ticks);
 	knhk_chain_add(&lane->chain, &ev);
-	knhk_replay_put(inst, write, &ev, NULL);
+	knhk_replay_put(inst, write, &ev, NULL, 0);
 	preempt_enable();
 	return true;
 }
@@ -355,7 +357,7 @@ static u64 knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
 		.aux	= aux,
 	};
 
-	knhk_emit(inst, &ev, data);
+	knhk_emit(inst, &ev, data, len);
 	return ev.ts;
 }
 
@@ -376,12 +378,18 @@ static void knhk_log_enqueued(struct knhk_instance *inst,
 		.aux		= ordered ? e->ts : 0,
 	};
 
-	knhk_emit(inst, &ev, &e->desc);
+	knhk_emit(inst, &ev, e->desc, knhk_task_used_len(e->desc));
 }
 
 /*
  * Validate a whole submission into @inst->batch, with @lock held. On
  * -EINVAL, @sb->bad_index names the first bad entry.
+ *
+ * The caller's array is copied in with one copy_from_user() and validated
+ * where it landed; the replay stream takes the descriptors from there. If
+ * the copy stops short (a hole in the array), the entries before the hole
+ * are still validated first, so a bad one among them is -EINVAL as if they
+ * had been copied one at a time; otherwise -EFAULT.
  */
 static int knhk_batch_import(struct knhk_instance *inst,
 			     struct knhk_submit *sb, bool ordered)
@@ -390,25 +398,32 @@ static int knhk_batch_import(struct knhk_instance *inst,
 				  sizeof(struct knhk_task);
 	enum knhk_task_origin origin = ordered ? KNHK_TASK_ORDERED :
 						 KNHK_TASK_PLAIN;
-	const char __user *p = u64_to_user_ptr(sb->tasks);
-	struct knhk_ordered_task ot = {};
-	u32 i;
+	size_t len = sb->count * stride, left;
+	const u8 *p = inst->batch_in;
+	u32 i, n;
 
-	for (i = 0; i < sb->count; i++, p += stride) {
+	left = copy_from_user(inst->batch_in, u64_to_user_ptr(sb->tasks), len);
+	n = (len - left) / stride;
+	for (i = 0; i < n; i++, p += stride) {
 		struct knhk_batch_entry *e = &inst->batch[i];
+		const struct knhk_task *u;
+		u64 ts = 0;
 
-		if (copy_from_user(ordered ? (void *)&ot : &ot.task, p, stride))
-			return -EFAULT;
-		if (ot.timestamp > KNHK_TS_MAX ||
-		    knhk_task_import(&e->task, &ot.task, origin)) {
+		if (ordered) {
+			ts = ((const struct knhk_ordered_task *)p)->timestamp;
+			u = &((const struct knhk_ordered_task *)p)->task;
+		} else {
+			u = (const struct knhk_task *)p;
+		}
+		if (ts > KNHK_TS_MAX || knhk_task_import(&e->task, u, origin)) {
 			sb->bad_index = i;
 			return -EINVAL;
 		}
-		e->task.guard_failed = !knhk_guards_hold(inst->guards, &ot.task);
-		e->ts = ot.timestamp;
-		e->desc = ot.task;
+		e->task.guard_failed = !knhk_guards_hold(inst->guards, u);
+		e->ts = ts;
+		e->desc = u;
 	}
-	return 0;
+	return left ? -EFAULT : 0;
 }
 
 /* Lanes with newly published tasks whose workers have not been kicked. */
@@ -537,7 +552,11 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 		inst->batch = kvmalloc_array(KNHK_MAX_BATCH,
 					     sizeof(*inst->batch),
 					     GFP_KERNEL_ACCOUNT);
-	if (inst->batch)
+	if (!inst->batch_in)
+		inst->batch_in = kvmalloc_array(KNHK_MAX_BATCH,
+						sizeof(struct knhk_ordered_task),
+						GFP_KERNEL_ACCOUNT);
+	if (inst->batch && inst->batch_in)
 		ret = knhk_batch_import(inst, sb, ordered);
 	/*
 	 * Only the waiting tasks count here, which only this submit path and
@@ -870,17 +889,21 @@ static void knhk_reaped(struct knhk_instance *inst, struct knhk_lane *lane,
 	knhk_trace_reaped(lane, n);
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_REAP, n);
 	WRITE_ONCE(inst->nr_completed, inst->nr_completed + n);
-	/* A submitter may be waiting for room. */
-	wake_up_all(&inst->wq);
 }
+
+/* Completions staged on the stack between two copy_to_user() calls. */
+#define KNHK_REAP_CHUNK	16
 
 /*
  * Copy up to @max completions to @buf, ring by ring starting after the one
- * served last, and free their slots. With @read_lock held.
+ * served last, and free their slots. With @read_lock held. Records are
+ * filled in a small array and copied out KNHK_REAP_CHUNK at a time; a
+ * lane's slots are freed once its records are out.
  */
 static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 			 size_t max)
 {
+	struct knhk_completion rec[KNHK_REAP_CHUNK];
 	struct knhk_lane *lanes = knhk_lanes(inst);
 	u32 first = knhk_reap_first(inst), nr = inst->nr_lanes + 1 - first;
 	u32 start = inst->reap_next;
@@ -891,20 +914,29 @@ static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 	for (k = 0; lanes && k < nr && done < max && !err; k++) {
 		u32 l = first + (start + k) % nr;
 		struct knhk_lane *lane = &lanes[l];
-		u32 i, n;
+		u32 i = 0, n, c, j;
+		size_t left;
 
 		n = min_t(size_t, knhk_ring_ready(&lane->ring, KNHK_STAGE_REAP),
 			  max - done);
-		for (i = 0; i < n; i++) {
-			u32 s = knhk_ring_slot(&lane->ring, KNHK_STAGE_REAP, i);
-			struct knhk_completion rec;
+		while (i < n) {
+			c = min_t(u32, n - i, KNHK_REAP_CHUNK);
+			for (j = 0; j < c; j++) {
+				u32 s = knhk_ring_slot(&lane->ring,
+						       KNHK_STAGE_REAP, i + j);
 
-			knhk_fill_completion(&rec, lane, &lane->slots[s]);
-			if (copy_to_user(buf, &rec, sizeof(rec))) {
+				knhk_fill_completion(&rec[j], lane,
+						     &lane->slots[s]);
+			}
+			left = copy_to_user(buf, rec, c * sizeof(rec[0]));
+			/* The records before a hole in @buf are read. */
+			j = (c * sizeof(rec[0]) - left) / sizeof(rec[0]);
+			buf += j * sizeof(rec[0]);
+			i += j;
+			if (left) {
 				err = -EFAULT;
 				break;
 			}
-			buf += sizeof(rec);
 		}
 		if (!i)
 			continue;
@@ -912,6 +944,15 @@ static ssize_t knhk_reap(struct knhk_instance *inst, char __user *buf,
 		done += i;
 		inst->reap_next = l - first + 1;
 	}
+	/*
+	 * A submitter may be waiting for the room: wake it, once per read and
+	 * only if it sleeps. wq_has_sleeper()'s barrier orders the freed
+	 * slots and nr_completed before the look at the queue; it pairs with
+	 * the one in the waiter's prepare_to_wait() (wait_event), between
+	 * its queueing and its look at the room.
+	 */
+	if (done && wq_has_sleeper(&inst->wq))
+		wake_up_all(&inst->wq);
 	return done ? done * sizeof(struct knhk_completion) : err;
 }
 

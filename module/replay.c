@@ -38,6 +38,7 @@
 #include <linux/relay.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 
 #include <knhk/sched.h>
@@ -94,15 +95,121 @@ static void knhk_replay_consumed(struct knhk_instance *inst, int cpu)
 		wake_up_all(&inst->replay_wq);
 }
 
-/* relay's read(), then wake whoever waits for the room it made. */
+/*
+ * Copy what the finished sub-buffers of @buf hold, from where the reader
+ * is, to @ubuf: at most @count bytes, never a byte of the sub-buffer being
+ * written. Relay's bookkeeping is kept as relay's own read() keeps it
+ * (bytes_consumed within the oldest unread sub-buffer, subbufs_consumed
+ * through relay_subbufs_consumed()), so the two can be mixed.
+ *
+ * Ordering: the producer writes a sub-buffer's records (knhk_replay_put(),
+ * then smp_wmb()), then, when it switches, that sub-buffer's padding and
+ * subbufs_produced. We read subbufs_produced, then smp_rmb(), then the
+ * padding and the records. The padding and the count are plain stores in
+ * relay_switch_subbuf(), ordered on the architectures we build for (TSO,
+ * like relay's own read() assumes).
+ *
+ * Return: bytes copied, or -EFAULT if none could be.
+ */
+static ssize_t knhk_replay_read_finished(struct rchan_buf *buf,
+					 char __user *ubuf, size_t count)
+{
+	size_t n = buf->chan->n_subbufs, size = buf->chan->subbuf_size;
+	ssize_t ret = 0;
+
+	while (count) {
+		size_t sub = buf->subbufs_consumed % n, pad, avail, k;
+		size_t done = READ_ONCE(buf->subbufs_produced) -
+			      buf->subbufs_consumed;
+
+		/*
+		 * None finished; or more than the buffer holds, or fewer than
+		 * none: relay's own read() of a written sub-buffer can count
+		 * one consumed before it is produced (see the comment of
+		 * knhk_replay_file_read()). Read nothing rather than trust
+		 * the counts.
+		 */
+		if (!done || done >= n)
+			break;
+		/* Pairs with the smp_wmb() in knhk_replay_put(). */
+		smp_rmb();
+		pad = READ_ONCE(buf->padding[sub]);
+		if (pad + buf->bytes_consumed > size)
+			break;
+		avail = size - pad - buf->bytes_consumed;
+		k = min(avail, count);
+		if (copy_to_user(ubuf + ret, buf->start + sub * size +
+				 buf->bytes_consumed, k))
+			return ret ? ret : -EFAULT;
+		ret += k;
+		count -= k;
+		buf->bytes_consumed += k;
+		if (buf->bytes_consumed + pad == size) {
+			relay_subbufs_consumed(buf->chan, buf->cpu, 1);
+			buf->bytes_consumed = 0;
+		}
+	}
+	return ret;
+}
+
+/*
+ * Bytes of the sub-buffer being written that the reader has not read, as
+ * far as they are written; 0 if the producer is switching sub-buffers.
+ * relay's read() is given no more than this, so it never goes on into a
+ * next sub-buffer, where a switch half done shows it stale bytes. With the
+ * inode lock held.
+ *
+ * The producer, switching, increments subbufs_produced before it resets
+ * the offset. Reading the count, the offset, then the count again, with
+ * smp_rmb() between, an unchanged count means the offset read is the
+ * written sub-buffer's, and its bytes up to it are written (the smp_wmb()
+ * in knhk_replay_put()).
+ */
+static size_t knhk_replay_unfinished(struct rchan_buf *buf)
+{
+	size_t produced = READ_ONCE(buf->subbufs_produced), off;
+
+	if (produced != buf->subbufs_consumed)
+		return 0;
+	smp_rmb();
+	off = min_t(size_t, READ_ONCE(buf->offset), buf->chan->subbuf_size);
+	smp_rmb();
+	if (READ_ONCE(buf->subbufs_produced) != produced ||
+	    off <= buf->bytes_consumed)
+		return 0;
+	return off - buf->bytes_consumed;
+}
+
+/*
+ * A replay file's read(): the finished sub-buffers, then wake whoever
+ * waits for the room that made.
+ *
+ * While the stream has finished sub-buffers, one read() returns as many of
+ * their bytes as fit in @count and never a byte of the sub-buffer being
+ * written: a reader drains a whole stream with one call instead of a
+ * record at a time, and never meets relay's race on the written
+ * sub-buffer (relay's read() going on, in the same call, into the
+ * sub-buffer after one it has just finished while the producer is between
+ * counting that one produced and moving on: it returns stale bytes and
+ * marks them read). With no finished sub-buffer, relay's read() of what
+ * the written sub-buffer holds, limited to it (knhk_replay_unfinished()).
+ */
 static ssize_t knhk_replay_file_read(struct file *file, char __user *ubuf,
 				     size_t count, loff_t *ppos)
 {
 	struct rchan_buf *buf = file->private_data;
-	size_t before = READ_ONCE(buf->subbufs_consumed);
+	struct inode *inode = file_inode(file);
+	size_t before;
 	ssize_t ret;
 
-	ret = relay_file_operations.read(file, ubuf, count, ppos);
+	inode_lock(inode);
+	before = buf->subbufs_consumed;
+	ret = knhk_replay_read_finished(buf, ubuf, count);
+	if (!ret)
+		count = min(count, knhk_replay_unfinished(buf));
+	inode_unlock(inode);
+	if (!ret && count)
+		ret = relay_file_operations.read(file, ubuf, count, ppos);
 	/*
 	 * Relay frees whole sub-buffers. Readers are serialised by the inode
 	 * lock, so the reader whose read() consumed one sees the count move.
@@ -348,7 +455,9 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
  * @inst: the instance
  * @write: what knhk_replay_reserve() said
  * @ev: the event, complete with its sequence number
- * @data: its @ev->len bytes of input data
+ * @data: its input data
+ * @data_len: bytes of @data the stream carries, at most @ev->len; the
+ *	record says @data_len (see knhk_emit())
  *
  * The record (event, data, zero padding to 8 bytes) goes whole into one
  * sub-buffer: a reader that reads only finished sub-buffers then never
@@ -359,11 +468,13 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
  * consumed. A record split over two sub-buffers sent readers there.
  */
 void knhk_replay_put(struct knhk_instance *inst, bool write,
-		     const struct knhk_event *ev, const void *data)
+		     const struct knhk_event *ev, const void *data,
+		     u32 data_len)
 {
 	struct rchan *chan = inst->chan;
+	struct knhk_event *rec;
 	struct rchan_buf *buf;
-	size_t len = knhk_replay_rec_size(ev->len);
+	size_t len = knhk_replay_rec_size(data_len);
 	u8 *p;
 
 	if (!write)
@@ -373,10 +484,12 @@ void knhk_replay_put(struct knhk_instance *inst, bool write,
 	    WARN_ON_ONCE(relay_switch_subbuf(buf, len) != len))
 		return;
 	p = buf->data + buf->offset;
-	memcpy(p, ev, sizeof(*ev));
-	if (ev->len)
-		memcpy(p + sizeof(*ev), data, ev->len);
-	memset(p + sizeof(*ev) + ev->len, 0, len - sizeof(*ev) - ev->len);
+	rec = (struct knhk_event *)p;
+	memcpy(rec, ev, sizeof(*ev));
+	rec->len = data_len;
+	if (data_len)
+		memcpy(p + sizeof(*ev), data, data_len);
+	memset(p + sizeof(*ev) + data_len, 0, len - sizeof(*ev) - data_len);
 	/* The bytes before the offset that lets a reader see them. */
 	smp_wmb();
 	buf->offset += len;
@@ -439,15 +552,20 @@ bool knhk_replay_park(struct knhk_lane *lane, unsigned int cpu)
 /**
  * knhk_emit() - log an event of the submit path
  * @inst: the instance, with @inst->lock held
- * @ev: the event, but for its sequence number
- * @data: its input data, @ev->len bytes
+ * @ev: the event, but for its sequence number; @ev->len is the length the
+ *	digest chains
+ * @data: its input data
+ * @data_len: bytes of @data the stream carries: @ev->len, or less when the
+ *	rest is zero by validation (a task descriptor past its used part,
+ *	knhk_task_used_len()); a reader restores the zeroes, so the record it
+ *	ends up with is the one the digest chained
  *
  * Waits while a lossless stream is full. A fatal signal ends the wait: the
  * event is counted as dropped (the process is going away, and with it the
  * instance).
  */
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
-	       const void *data)
+	       const void *data, u32 data_len)
 {
 	bool write;
 
@@ -455,12 +573,12 @@ void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 		bool dying = fatal_signal_pending(current);
 
 		preempt_disable();
-		if (knhk_replay_reserve(inst, ev->len, &write, dying))
+		if (knhk_replay_reserve(inst, data_len, &write, dying))
 			break;
 		preempt_enable();
-		knhk_replay_wait(inst, ev->len);
+		knhk_replay_wait(inst, data_len);
 	}
 	knhk_chain_add(&inst->submit_chain, ev);
-	knhk_replay_put(inst, write, ev, data);
+	knhk_replay_put(inst, write, ev, data, data_len);
 	preempt_enable();
 }

@@ -9,6 +9,7 @@
 #include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/xxhash.h>
 
@@ -156,6 +157,27 @@ int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
 	t->priority = u->priority;
 	t->budget = u->budget;
 	return 0;
+}
+
+/**
+ * knhk_task_used_len() - bytes of a descriptor that can be non-zero
+ * @u: the descriptor, validated by knhk_task_import()
+ *
+ * Validation makes every guard past @u->nguards and every instruction past
+ * @u->ninsns zero, so the descriptor is its first knhk_task_used_len()
+ * bytes followed by zeroes: the replay stream carries only those (a PURE
+ * task: 40 of 264 bytes), and a reader restores the rest.
+ *
+ * Return: a multiple of 8, from offsetof(struct knhk_task, guards) to
+ * sizeof(struct knhk_task).
+ */
+u32 knhk_task_used_len(const struct knhk_task *u)
+{
+	if (u->ninsns)
+		return offsetof(struct knhk_task, prog) +
+		       u->ninsns * sizeof(u->prog[0]);
+	return ALIGN(offsetof(struct knhk_task, guards) +
+		     u->nguards * sizeof(u->guards[0]), 8);
 }
 
 /**

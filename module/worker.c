@@ -77,7 +77,11 @@ struct knhk_worker {
 	struct list_head ready;
 };
 
-static DEFINE_PER_CPU(struct knhk_worker, knhk_workers);
+/*
+ * Other CPUs write a worker's lock and list (every kick): its own cache
+ * line, shared with no other per-CPU data.
+ */
+static DEFINE_PER_CPU_SHARED_ALIGNED(struct knhk_worker, knhk_workers);
 static DEFINE_PER_CPU(struct task_struct *, knhk_worker_tasks);
 
 /* Protects lane homes, knhk_instances and knhk_cpus; never on a task path. */
@@ -127,7 +131,7 @@ static bool knhk_ready_add(struct knhk_worker *w, struct knhk_lane *lane,
 void knhk_lane_kick(struct knhk_lane *lane)
 {
 	struct knhk_worker *w;
-	bool added;
+	bool wake;
 	int cpu;
 
 	smp_mb(); /* publication before QUEUED test; pairs with knhk_worker_pop() */
@@ -139,9 +143,23 @@ void knhk_lane_kick(struct knhk_lane *lane)
 	if (cpu != KNHK_CPU_NONE) {
 		w = per_cpu_ptr(&knhk_workers, cpu);
 		spin_lock(&w->lock);
-		added = knhk_ready_add(w, lane, cpu);
+		/*
+		 * Only the kick that makes the list non-empty wakes the
+		 * worker: one wakeup per CPU per submission, none while the
+		 * worker has lanes to run. The worker sleeps only after
+		 * set_current_state() (a full barrier) and then finding its
+		 * list empty (knhk_worker_should_run()), and it empties the
+		 * list only under this lock. So a kicker that finds the list
+		 * non-empty here comes after another kicker's add to an
+		 * empty list, whose wake_up_process() follows, or after the
+		 * worker put back a lane it still runs: either way the
+		 * worker is awake or being woken, and will find this lane
+		 * before it can see the list empty again.
+		 */
+		wake = list_empty(&w->ready);
+		wake &= knhk_ready_add(w, lane, cpu);
 		spin_unlock(&w->lock);
-		if (added)
+		if (wake)
 			wake_up_process(per_cpu(knhk_worker_tasks, cpu));
 	}
 	rcu_read_unlock();

@@ -372,18 +372,24 @@ TEST_F_TIMEOUT(life, kill_in_barrier_stalled_worker, 60)
 
 /*
  * Child, on one CPU: 48 ordered tasks fill that CPU's two 8 KiB
- * sub-buffers but for 320 bytes (24 records of 64 + 264 bytes each); the
- * release's own event (80 bytes) fits, 3 executed events (64) fit, the
- * 4th does not: the release waits for a reader that never comes.
+ * sub-buffers but for 320 bytes (24 records of 64 + 264 bytes each: the
+ * stream carries a descriptor up to its last instruction, so each task
+ * has all KNHK_MAX_INSNS); the release's own event (80 bytes) fits, 3
+ * executed events (64) fit, the 4th does not: the release waits for a
+ * reader that never comes.
  */
 static void release_stalled(int fd, int wr, void *arg)
 {
 	struct knhk_ordered_task ot[48];
-	int i;
+	int i, k;
 
 	rel_pin_cpu(*(int *)arg);
-	for (i = 0; i < 48; i++)
+	for (i = 0; i < 48; i++) {
 		otask_pure(&ot[i], i, 7000 + i, i);
+		task_prog(&ot[i].task, 7000 + i, i, KNHK_MAX_INSNS);
+		for (k = 0; k < KNHK_MAX_INSNS; k++)
+			task_insn(&ot[i].task, KNHK_OP_XOR, 0, 1, 0);
+	}
 	if (core_submit_ordered(fd, ot, 48, NULL))
 		_exit(3);
 	say_blocking(wr);

@@ -130,48 +130,35 @@ static bool subbuf_ready(int fd)
 }
 
 /*
- * Read what one file has now: all of it at the end (@all), else only the
- * records of finished sub-buffers, a record header then its data, each
- * with a read() of its own (relay never lets a record cross a sub-buffer,
- * nor a read() go beyond @count). The sub-buffer being written is left
- * alone: relay's read() would return records reserved there but not yet
- * written. Return: bytes read, or -errno.
+ * Read what one file has now: all of it at the end (@all), else only its
+ * finished sub-buffers. The module's read() returns as many bytes of those
+ * as fit, and never a byte of the sub-buffer being written while there is
+ * a finished one; poll()'s POLLIN says there is. So one poll() and one
+ * read() take whole sub-buffers at a time, and a read() that fills its
+ * chunk is followed by another poll(): with no finished sub-buffer left,
+ * read() would return the one being written, whose records may not be
+ * written yet. Return: bytes read, or -errno.
  */
 static long dump_read(struct knhk_dump *d, struct knhk_stream *s, bool all)
 {
-	const struct knhk_event *ev;
-	size_t want;
 	long got = 0;
 	ssize_t r;
 
 	for (;;) {
 		if (stream_room(s, READ_CHUNK))
 			return -ENOMEM;
-		if (!all && !s->need) {
-			if (!subbuf_ready(s->fd))
-				return got;
-			s->need = sizeof(*ev);
-			s->header = true;
-		}
-		want = all ? READ_CHUNK : s->need;
-		r = read_some(s->fd, s->buf + s->len, want);
+		if (!all && !subbuf_ready(s->fd))
+			return got;
+		r = read_some(s->fd, s->buf + s->len, READ_CHUNK);
 		if (r <= 0)
 			return r < 0 ? r : got;
 		s->len += r;
 		got += r;
 		d->bytes += r;
-		if (!all) {
-			s->need -= r;
-			if (!s->need && s->header) {
-				ev = (const void *)(s->buf + s->len - sizeof(*ev));
-				/* Garbage is for knhk_dump_log() to report. */
-				s->need = ev->len <= KNHK_LOG_MAX_DATA ?
-					  (ev->len + 7) & ~7U : 0;
-				s->header = false;
-			}
-		}
 		if (d->delay_us)
 			usleep(d->delay_us);
+		if (!all && r < READ_CHUNK)
+			return got;
 	}
 }
 

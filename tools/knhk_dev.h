@@ -32,8 +32,6 @@ enum knhk_dev_fail {
  * @cpu: the CPU
  * @fd: the open file; -1 until it is opened, -2 after a read error
  * @seen: when the file was first seen
- * @need: bytes of the record being read still to read
- * @header: @need is for a record header
  * @buf: the bytes read so far
  * @len: their count
  * @room: allocated size of @buf
@@ -42,8 +40,6 @@ struct knhk_stream {
 	int cpu;
 	int fd;
 	double seen;
-	size_t need;
-	bool header;
 	uint8_t *buf;
 	size_t len;
 	size_t room;

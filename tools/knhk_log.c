@@ -121,7 +121,9 @@ int knhk_rec_check(const struct knhk_event *ev, const void *data,
 		return seterr(err, KNHK_LOG_ECORRUPT, "bad data length %u", ev->len);
 	switch (ev->type) {
 	case KNHK_EV_TASK_ENQUEUED:
-		ok = submit && task_lane && ev->len == sizeof(struct knhk_task) &&
+		/* A stream may leave out the zeroes at the end (see rec_len()). */
+		ok = submit && task_lane && ev->len >= sizeof(ev->task_id) &&
+		     ev->len <= sizeof(struct knhk_task) && !(ev->len % 8) &&
 		     ev->status <= KNHK_EV_ORDERED && !ev->ticks &&
 		     (ev->status || !ev->aux) &&
 		     !memcmp(&ev->task_id, data, sizeof(ev->task_id));
@@ -300,6 +302,18 @@ void knhk_log_header_init(struct knhk_log_header *h,
 	h->kernel_events = dg->events;
 }
 
+/*
+ * Data bytes of @ev in a log. The kernel's stream carries a TaskEnqueued
+ * descriptor only up to its last used byte (validation makes the rest
+ * zero); a log holds it whole, as the digest chained it: len is
+ * sizeof(struct knhk_task) and the rest is restored as zeroes.
+ */
+static size_t rec_len(const struct knhk_event *ev)
+{
+	return ev->type == KNHK_EV_TASK_ENQUEUED ? sizeof(struct knhk_task) :
+						   ev->len;
+}
+
 /**
  * knhk_log_build() - make a log from records in any order
  * @log: gets the log; free it with knhk_log_free()
@@ -326,7 +340,7 @@ int knhk_log_build(struct knhk_log *log, const struct knhk_log_header *hdr,
 		return -1;
 	qsort(recs, n, sizeof(*recs), rec_qcmp);
 	for (i = 0; i < n; i++)
-		size += EV_SIZE + ALIGN8((size_t)recs[i].ev->len);
+		size += EV_SIZE + ALIGN8(rec_len(recs[i].ev));
 	log->mem = malloc(size ? size : 1);
 	log->recs = malloc((n ? n : 1) * sizeof(*log->recs));
 	if (!log->mem || !log->recs) {
@@ -346,11 +360,12 @@ int knhk_log_build(struct knhk_log *log, const struct knhk_log_header *hdr,
 		}
 		next[s] = ev->seq + 1;
 		memcpy(p, ev, EV_SIZE);
-		memset(p + EV_SIZE, 0, ALIGN8((size_t)ev->len));
+		((struct knhk_event *)p)->len = rec_len(ev);
+		memset(p + EV_SIZE, 0, ALIGN8(rec_len(ev)));
 		memcpy(p + EV_SIZE, recs[i].data, ev->len);
 		log->recs[k].ev = (const void *)p;
 		log->recs[k].data = p + EV_SIZE;
-		p += EV_SIZE + ALIGN8((size_t)ev->len);
+		p += EV_SIZE + ALIGN8(rec_len(ev));
 		k++;
 	}
 	free(next);
@@ -442,6 +457,10 @@ int knhk_log_parse(struct knhk_log *log, const void *buf, size_t len,
 				&log->n, err);
 	if (ret == KNHK_LOG_ETRUNC)
 		ret = KNHK_LOG_ECORRUPT;	/* data_size said otherwise */
+	for (i = 0; !ret && i < log->n; i++)
+		if (log->recs[i].ev->len != rec_len(log->recs[i].ev))
+			ret = seterr(err, KNHK_LOG_ECORRUPT,
+				     "record %zu: a log holds whole descriptors", i);
 	if (!ret && log->n != h->events)
 		ret = seterr(err, KNHK_LOG_ECORRUPT,
 			     "%zu records, the header says %llu", log->n,

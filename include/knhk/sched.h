@@ -41,7 +41,9 @@ struct knhk_slot {
 	u64 execute_ts;
 	u64 cycles;
 	u32 cpu;
-};
+} ____cacheline_aligned_in_smp;	/* the worker's writes of slot i's result
+				 * share no line with the submit path's
+				 * writes of slot i + 1's task */
 
 struct knhk_instance;
 
@@ -84,8 +86,13 @@ struct knhk_lane {
 	unsigned long flags;
 	int qcpu;
 	struct list_head ready;
-	u64 nr_enqueued;
 	atomic_t steps;
+
+	/*
+	 * Written per task by the submit path: not on the line above, which
+	 * the worker and the reader read for every batch.
+	 */
+	u64 nr_enqueued ____cacheline_aligned_in_smp;
 
 	/* Owned by the lane's current worker. */
 	struct knhk_clock clock ____cacheline_aligned_in_smp;
@@ -112,12 +119,13 @@ struct knhk_ordered_item {
  * struct knhk_batch_entry - one validated entry of a submission
  * @task: the task, guards evaluated
  * @ts: caller's timestamp, for an ordered task
- * @desc: the descriptor as submitted, for the replay stream
+ * @desc: the descriptor as submitted, for the replay stream: in the
+ *	instance's copy of the caller's array (@batch_in), not copied again
  */
 struct knhk_batch_entry {
 	struct knhk_task_x task;
 	u64 ts;
-	struct knhk_task desc;
+	const struct knhk_task *desc;
 };
 
 /**
@@ -145,6 +153,7 @@ struct knhk_batch_entry {
  * @heap_nr: items in @heap
  * @ordered_seq: ordered tasks accepted
  * @batch: room to validate one submission in
+ * @batch_in: the submission's array as the caller gave it, copied in whole
  * @nr_submitted: tasks accepted (under @lock)
  * @nr_completed: completions read (under @read_lock)
  * @reap_next: lane the reader looks at first, for fairness
@@ -163,43 +172,51 @@ struct knhk_batch_entry {
  * @dying: the file is closed; debugfs readers must not wait for anything
  */
 struct knhk_instance {
-	struct mutex lock;		/* the submit path */
-	struct mutex read_lock;		/* the completion reader */
-	wait_queue_head_t wq;
-	struct list_head node;
+	/*
+	 * Read-mostly: fixed once the instance is started; read by the
+	 * workers and the reader for every batch.
+	 */
 	u32 id;
-
 	u32 nr_lanes;
 	u32 ring_size;
 	u32 cq_size;
 	bool step_mode;
 	bool configured;
 	bool started;
+	bool replay;
+	bool replay_drop;
+	bool dying;
 	struct knhk_lane *lanes;
+	struct rchan *chan;
+	u64 __percpu *dropped;
+	unsigned long __percpu *parked;
+	u32 subbuf_size;
+	u32 nr_subbufs;
+	u64 replay_bytes;
+	struct dentry *dir;
+	struct list_head node;
 
+	/* The submit path's, written per call and per task. */
+	struct mutex lock ____cacheline_aligned_in_smp;
 	struct knhk_clock submit_clock;
 	struct knhk_chain submit_chain;
+	u64 nr_submitted;
+	struct knhk_batch_entry *batch;
+	void *batch_in;
 	DECLARE_BITMAP(guards, KNHK_GUARD_IDS);
 	u64 shared[KNHK_SHARED_SLOTS];
 	struct knhk_ordered_item *heap;
 	u32 heap_nr;
 	u64 ordered_seq;
-	struct knhk_batch_entry *batch;
-	u64 nr_submitted;
+
+	/* The completion reader's, written per read. */
+	struct mutex read_lock ____cacheline_aligned_in_smp;
 	u64 nr_completed;
 	u32 reap_next;
 
-	struct dentry *dir;
-	bool replay;
-	bool replay_drop;
-	u32 subbuf_size;
-	u32 nr_subbufs;
-	u64 replay_bytes;
-	struct rchan *chan;
-	u64 __percpu *dropped;
-	unsigned long __percpu *parked;
+	/* Waiters queue and wakers look here. */
+	wait_queue_head_t wq ____cacheline_aligned_in_smp;
 	wait_queue_head_t replay_wq;
-	bool dying;
 };
 
 /* What knhk_lane_run() left behind. */
@@ -233,11 +250,12 @@ void knhk_replay_init(void);
 bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
 			 bool force);
 void knhk_replay_put(struct knhk_instance *inst, bool write,
-		     const struct knhk_event *ev, const void *data);
+		     const struct knhk_event *ev, const void *data,
+		     u32 data_len);
 void knhk_replay_wait(struct knhk_instance *inst, u32 len);
 bool knhk_replay_park(struct knhk_lane *lane, unsigned int cpu);
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
-	       const void *data);
+	       const void *data, u32 data_len);
 
 /* debugfs.c */
 void knhk_debugfs_instance(struct knhk_instance *inst);

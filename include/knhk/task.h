@@ -79,6 +79,7 @@ enum knhk_task_origin {
 u64 knhk_mix64(u64 x);
 int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
 		     enum knhk_task_origin origin);
+u32 knhk_task_used_len(const struct knhk_task *u);
 bool knhk_guards_hold(const unsigned long *table, const struct knhk_task *u);
 void knhk_task_run(const struct knhk_task_x *t, u64 *state,
 		   struct knhk_result *res);

@@ -708,6 +708,65 @@ static void test_merge(void)
 	knhk_log_free(&log);
 }
 
+/*
+ * The kernel's stream carries a TaskEnqueued descriptor up to its last used
+ * byte; merged, the log holds the whole descriptor the digest chained.
+ */
+static void test_merge_trimmed(void)
+{
+	char err[KNHK_ERRLEN] = "";
+	struct knhk_log log, merged;
+	struct knhk_rec *r;
+	struct model m;
+	uint8_t *buf = calloc(1, 16384);
+	size_t i, n, len = 0, trimmed = 0;
+	bool same;
+	int ret;
+
+	model_std(&m, &log, 4);
+	for (i = 0; i < m.n; i++) {
+		struct knhk_event ev = m.rec[i].ev;
+		const uint8_t *data = (const uint8_t *)&m.rec[i] + 64;
+
+		if (ev.type == KNHK_EV_TASK_ENQUEUED) {
+			while (ev.len > 8 && !data[ev.len - 1])
+				ev.len--;
+			ev.len = (ev.len + 7) & ~7U;
+			trimmed += ev.len < sizeof(struct knhk_task);
+		}
+		memcpy(buf + len, &ev, 64);
+		memcpy(buf + len + 64, data, ev.len);
+		len += 64 + ((ev.len + 7) & ~7U);
+	}
+	ret = knhk_stream_split(buf, len, 4, &r, &n, err);
+	check(!ret && n == m.n && trimmed,
+	      "a stream of %zu trimmed descriptors splits (%s)", trimmed, err);
+	same = !knhk_log_build(&merged, &log.hdr, r, n) && merged.n == log.n &&
+	       merged.hdr.data_size == log.hdr.data_size &&
+	       !memcmp(merged.mem, log.mem, log.hdr.data_size);
+	check(same, "trimmed descriptors are restored whole in the log");
+	free(r);
+	knhk_log_free(&merged);
+
+	/* A log file, unlike a stream, must hold them whole. */
+	ret = knhk_stream_split(buf, len, 4, &r, &n, err);
+	if (!ret) {
+		struct knhk_log bad = { .hdr = log.hdr, .n = n, .recs = r };
+		void *file;
+		size_t flen;
+
+		if (!knhk_log_encode(&bad, &file, &flen)) {
+			ret = parse(file, flen, NULL, err);
+			check(ret == KNHK_LOG_ECORRUPT && strstr(err, "whole descriptors"),
+			      "a log file with trimmed descriptors: %s", err);
+			free(file);
+		}
+	}
+	free(r);
+	knhk_log_free(&log);
+	free(buf);
+}
+
 /* ---- verify ---- */
 
 /* Drop record @skip from @log into @out (a gap), keeping the header. */
@@ -1166,6 +1225,7 @@ int main(int argc, char **argv)
 	test_version();
 	test_reordered();
 	test_merge();
+	test_merge_trimmed();
 	test_verify();
 	test_hb();
 	test_diff();

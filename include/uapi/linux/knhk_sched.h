@@ -102,7 +102,11 @@ struct knhk_version {
  *
  * With %KNHK_CONFIG_REPLAY every event is also written to the relay files
  * debugfs knhk_sched/<instance>/replay<cpu>, as a struct knhk_event
- * followed by its input data padded to 8 bytes. Lossless (the default):
+ * followed by its input data padded to 8 bytes. A read() of a replay file
+ * returns whole records of finished sub-buffers only, as many as fit,
+ * while there are any (poll() says POLLIN then); with none, what the
+ * sub-buffer being written holds, which is safe to read once the
+ * instance's producers are done. Lossless (the default):
  * whatever would produce an event waits while that CPU's stream is full, so
  * someone must read() the files (mmap() consumes nothing). A lane that
  * waits is parked until the reader makes room: it holds up its own
@@ -127,8 +131,8 @@ struct knhk_version {
  * by the reader: the submission waits for it like one to a full lane
  * (-EAGAIN under O_NONBLOCK or in step mode).
  *
- * Memory: an open file pins at most about 20 MiB of kernel memory (the
- * lane rings, (@lanes + 1) * @ring_size slots of 208 bytes, 13 MiB at
+ * Memory: an open file pins at most about 23 MiB of kernel memory (the
+ * lane rings, (@lanes + 1) * @ring_size slots of 256 bytes, 16 MiB at
  * most; the ordered queue, @ring_size entries of 192 bytes, 6 MiB at most;
  * the lanes and a submission's room, 400 KiB at most; a few bytes per
  * CPU), charged to the memory cgroup of the process whose call allocates
@@ -526,7 +530,11 @@ struct knhk_digest {
  * @ticks: ticks used (executed)
  * @len: bytes of input data that follow the record in the replay stream:
  *	the struct knhk_task (enqueued), the guard ids (state change), the
- *	values (shared state), watermark and flags as two __u64 (release)
+ *	values (shared state), watermark and flags as two __u64 (release).
+ *	The stream carries a task descriptor only up to its last used field,
+ *	a multiple of 8 bytes (40 for a PURE task without guards; the rest is
+ *	zero by validation); the digest chains, and a log holds, the record
+ *	with @len = sizeof(struct knhk_task) and the zeroes restored
  * @hash: executed: xxh64 of (task_id, output, status, ticks) as __u64,
  *	__u64, __u32, __u32; otherwise xxh64 of the input data
  * @aux: the timestamp of an enqueued ordered task; a release's watermark
