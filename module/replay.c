@@ -171,9 +171,9 @@ static size_t knhk_replay_unfinished(struct rchan_buf *buf)
 
 	if (produced != buf->subbufs_consumed)
 		return 0;
-	smp_rmb();
+	smp_rmb(); /* the count before the offset; pairs with the switch */
 	off = min_t(size_t, READ_ONCE(buf->offset), buf->chan->subbuf_size);
-	smp_rmb();
+	smp_rmb(); /* the offset before the count again */
 	if (READ_ONCE(buf->subbufs_produced) != produced ||
 	    off <= buf->bytes_consumed)
 		return 0;

@@ -34,6 +34,9 @@ enum knhk_lane_stage {
  * @execute_ts: the lane clock when the task ran
  * @cycles: measured cost of running it (not deterministic)
  * @cpu: CPU that ran it (not deterministic)
+ *
+ * Cache-line aligned: the worker's writes of slot i's result share no line
+ * with the submit path's writes of slot i + 1's task.
  */
 struct knhk_slot {
 	struct knhk_task_x task;
@@ -41,9 +44,7 @@ struct knhk_slot {
 	u64 execute_ts;
 	u64 cycles;
 	u32 cpu;
-} ____cacheline_aligned_in_smp;	/* the worker's writes of slot i's result
-				 * share no line with the submit path's
-				 * writes of slot i + 1's task */
+} ____cacheline_aligned_in_smp;
 
 struct knhk_instance;
 
