@@ -168,8 +168,11 @@ FIXTURE_TEARDOWN(lanes)
 /*
  * Rounds of the one-lane instance alone, then beside 64 x 256 idle lanes.
  * The fastest round trip of a batch is one pass of the lane's worker plus
- * the calls; beside idle lanes it must not take more than 1.5 times as
- * long. (Throughput is printed too; it moves with the machine's load.)
+ * the calls; beside idle lanes it must not take more than 3 times as long.
+ * A pass that looked at every idle lane would: 16,384 lanes at even 20 ns
+ * each is 0.3 ms against a round trip of about 0.04 ms, while TCG alone
+ * moved the best of three by up to 1.5 times on 7.3. (Throughput is
+ * printed too; it moves with the machine's load.)
  */
 TEST_F_TIMEOUT(lanes, idle_lanes_cost_nothing, 600)
 {
@@ -200,7 +203,7 @@ TEST_F_TIMEOUT(lanes, idle_lanes_cost_nothing, 600)
 	       alone, rt_alone);
 	printf("beside %d idle lanes %.0f tasks/s, %.3f ms; ratio %.2f\n",
 	       NFD * LANES, crowded, rt_crowded, rt_alone / rt_crowded);
-	EXPECT_LE(1 / 1.5, rt_alone / rt_crowded)
+	EXPECT_LE(1 / 3.0, rt_alone / rt_crowded)
 		TH_LOG("a worker's pass grows with idle lanes");
 }
 
