@@ -238,7 +238,7 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 		.type		= KNHK_EV_TASK_EXECUTED,
 		.source		= lane->source,
 		.task_id	= t->task_id,
-		.lane		= t->task_id & (inst->nr_lanes - 1),
+		.lane		= knhk_task_lane(inst, t->task_id),
 	};
 	cycles_t start;
 	bool write;
@@ -492,7 +492,7 @@ static void knhk_accept_ordered(struct knhk_instance *inst,
 				struct knhk_batch_entry *e)
 {
 	struct knhk_lane *ord = knhk_ordered_lane(inst);
-	u32 lane = e->task.task_id & (inst->nr_lanes - 1);
+	u32 lane = knhk_task_lane(inst, e->task.task_id);
 
 	/* Receive rule: the caller's timestamp happened before this. */
 	e->task.enqueue_ts = knhk_clock_recv(&inst->submit_clock, e->ts);
@@ -578,8 +578,8 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 		struct knhk_lane *lane = NULL;
 
 		if (!ordered)
-			lane = &inst->lanes[e->task.task_id &
-					    (inst->nr_lanes - 1)];
+			lane = &inst->lanes[knhk_task_lane(inst,
+							   e->task.task_id)];
 		knhk_perturb(true);
 		ret = knhk_wait_room(inst, lane, kick, nonblock);
 		if (ret)
@@ -872,8 +872,7 @@ static void knhk_fill_completion(struct knhk_completion *rec,
 		.enqueue_ts	= slot->task.enqueue_ts,
 		.execute_ts	= slot->execute_ts,
 		.cycles		= slot->cycles,
-		.lane		= slot->task.task_id &
-				  (lane->inst->nr_lanes - 1),
+		.lane		= knhk_task_lane(lane->inst, slot->task.task_id),
 		.status		= slot->res.status,
 		.ticks		= slot->res.ticks,
 		.cpu		= slot->cpu,

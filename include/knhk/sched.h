@@ -227,6 +227,12 @@ enum knhk_lane_state {
 	KNHK_LANE_STALLED,	/* the lossless stream is full: park the lane */
 };
 
+/* The lane a task runs on (an ordered task: is numbered by); a power of two. */
+static inline u32 knhk_task_lane(const struct knhk_instance *inst, u64 task_id)
+{
+	return task_id & (inst->nr_lanes - 1);
+}
+
 /* The ordered chain: the lane after the last. */
 static inline struct knhk_lane *knhk_ordered_lane(struct knhk_instance *inst)
 {

@@ -23,9 +23,6 @@
 
 #include <knhk/sched.h>
 
-/* The lane a task runs on (or, ordered, is numbered by). */
-#define KNHK_TRACE_LANE(inst, id)	((u32)((id) & ((inst)->nr_lanes - 1)))
-
 /*
  * knhk_submit - the submit path accepted a task
  * @inst: the instance
@@ -49,7 +46,7 @@ TRACE_EVENT(knhk_submit,
 			   __entry->enq = t->enqueue_ts;
 			   __entry->ts = ts;
 			   __entry->inst = inst->id;
-			   __entry->lane = KNHK_TRACE_LANE(inst, t->task_id);
+			   __entry->lane = knhk_task_lane(inst, t->task_id);
 			   __entry->cpu = raw_smp_processor_id();
 			   __entry->ordered = ordered;
 			   __entry->guard_failed = t->guard_failed;),
@@ -116,8 +113,8 @@ DECLARE_EVENT_CLASS(knhk_slot_class,
 				   __entry->exec = slot->execute_ts;
 				   __entry->output = slot->res.output;
 				   __entry->inst = lane->inst->id;
-				   __entry->lane = KNHK_TRACE_LANE(lane->inst,
-								   slot->task.task_id);
+				   __entry->lane = knhk_task_lane(lane->inst,
+								  slot->task.task_id);
 				   __entry->status = slot->res.status;
 				   __entry->ticks = slot->res.ticks;
 				   __entry->cpu = raw_smp_processor_id();
