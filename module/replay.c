@@ -53,18 +53,41 @@ static struct file_operations knhk_replay_fops;
 
 /*
  * Relay creates a buffer's file before it initialises the buffer's
- * reference count; an open() in between would take a reference from zero.
- * The channel is published once relay_open() has returned.
+ * reference count, and relay_file_operations.open takes a reference
+ * unconditionally: an open() in between would take one from zero, which
+ * the initialisation then overwrites, and the buffer would be freed under
+ * its channel when that file is closed. This happens on two paths: in
+ * relay_open() (the files of the CPUs online then), and in relay's CPU
+ * hotplug callback (the file of a CPU that comes up for the first time in
+ * the channel's life). A buffer is listed in its channel's per-CPU array
+ * only once it is initialised, and the channel is published once
+ * relay_open() has returned: open a file only when both hold, and take the
+ * reference only if it is not zero. Otherwise -EAGAIN: try again.
  */
+static bool knhk_replay_buf_listed(struct rchan *chan, struct rchan_buf *buf)
+{
+	int cpu;
+
+	/* Not buf->cpu: relay sets it while the file is already there. */
+	for_each_possible_cpu(cpu)
+		if (READ_ONCE(*per_cpu_ptr(chan->buf, cpu)) == buf)
+			return true;
+	return false;
+}
+
 static int knhk_replay_file_open(struct inode *inode, struct file *file)
 {
 	struct rchan_buf *buf = inode->i_private;
 	struct knhk_instance *inst = buf->chan->private_data;
 
 	/* Pairs with the release in knhk_replay_open(). */
-	if (!smp_load_acquire(&inst->chan))
+	if (!smp_load_acquire(&inst->chan) ||
+	    !knhk_replay_buf_listed(buf->chan, buf) ||
+	    !kref_get_unless_zero(&buf->kref))
 		return -EAGAIN;
-	return relay_file_operations.open(inode, file);
+	/* What relay_file_operations.open does once it has its reference. */
+	file->private_data = buf;
+	return nonseekable_open(inode, file);
 }
 
 /*

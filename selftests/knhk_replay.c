@@ -12,14 +12,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 
 #include "../tools/knhk_log.c"
 #include "../tools/knhk_workload.c"
 #include "../tools/knhk_dev.c"
+#include "knhk_rel.h"
 
 #define DEV		"/dev/" KNHK_DEVICE_NAME
 #define TIMEOUT		120	/* seconds per test: the debug kernel is slow */
@@ -551,6 +555,132 @@ TEST_F_TIMEOUT(replay, opened_during_hotplug, 300)
 		write_str(path, "1");
 	}
 	TH_LOG("%d runs while CPUs went offline and online", i);
+}
+
+#define COMING_UP_STREAMS	24	/* instances whose stream lacks the CPU */
+#define COMING_UP_SECS		15
+
+/*
+ * The files of a CPU coming up, in the order relay makes them: its
+ * hotplug callback walks the channels newest first.
+ */
+struct opener {
+	char path[COMING_UP_STREAMS][96];
+	int cpu;		/* run here */
+	int stop;		/* set by the test */
+	int opened;		/* files opened so far, in order */
+	long refused;		/* opens that got EAGAIN: inside the window */
+	int unexpected;		/* an errno other than ENOENT or EAGAIN */
+};
+
+/*
+ * Open each file as soon as it can be opened: spin on the next one until
+ * relay makes it, so that the open lands while relay is still setting the
+ * buffer up behind it.
+ */
+static void *opener_fn(void *arg)
+{
+	struct opener *o = arg;
+
+	rel_pin_cpu(o->cpu);
+	while (!__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE) &&
+	       o->opened < COMING_UP_STREAMS) {
+		int fd = open(o->path[o->opened], O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			close(fd);
+			__atomic_add_fetch(&o->opened, 1, __ATOMIC_RELEASE);
+		} else if (errno == EAGAIN) {
+			o->refused++;
+		} else if (errno != ENOENT) {
+			o->unexpected = errno;
+		}
+	}
+	return NULL;
+}
+
+/* Start an instance with a small drop-mode stream; its replay file path. */
+static int start_stream(int fd, char *path, size_t len, long cpu)
+{
+	struct knhk_config cfg = {
+		.size = sizeof(cfg), .lanes = 1, .ring_size = 16, .cq_size = 16,
+		.flags = KNHK_CONFIG_REPLAY | KNHK_CONFIG_REPLAY_DROP,
+		.replay_subbuf_size = KNHK_REPLAY_MIN_SUBBUF, .replay_nr_subbufs = 2,
+	};
+	struct knhk_release rel = { .size = sizeof(rel) };
+	struct knhk_stats st = { .size = sizeof(st) };
+
+	if (ioctl(fd, KNHK_IOC_CONFIGURE, &cfg) || ioctl(fd, KNHK_IOC_RELEASE, &rel) ||
+	    ioctl(fd, KNHK_IOC_STATS, &st))
+		return -errno;
+	snprintf(path, len, "%s/%u/replay%ld", KNHK_DEBUGFS, st.instance, cpu);
+	return 0;
+}
+
+/*
+ * The file relay's hotplug callback makes for a CPU that comes up for the
+ * first time in a stream's life, opened while it appears. Relay creates
+ * the file before it initialises the buffer's reference count: an open()
+ * in that window took a reference from zero (refcount_t: addition on 0),
+ * and closing the file freed the buffer under its channel. The window is
+ * short; it is hit when the host deschedules the vCPU inside it, so the
+ * test opens many such files, each the moment it appears. Every open must
+ * fail with ENOENT (no file yet) or EAGAIN (not ready yet) or give a file
+ * that holds its own reference, and every file must open once the CPU is
+ * up.
+ */
+TEST_F_TIMEOUT(replay, file_of_cpu_coming_up, 300)
+{
+	long cpu = sysconf(_SC_NPROCESSORS_CONF) - 1;
+	int fds[COMING_UP_STREAMS], i, k, waited, kmsg;
+	long refused = 0;
+	struct opener o;
+	char online[64];
+	time_t end;
+	pthread_t t;
+
+	cpu_online_path(online, sizeof(online), cpu);
+	if (cpu < 1 || access(online, W_OK))
+		SKIP(return, "needs a second CPU that can go offline");
+	kmsg = rel_kmsg_open();
+	ASSERT_LE(0, rel_pin_cpu(0));
+	end = time(NULL) + COMING_UP_SECS;
+	for (i = 0; time(NULL) < end && _metadata->passed; i++) {
+		memset(&o, 0, sizeof(o));
+		o.cpu = cpu > 1 ? 1 : 0;
+		ASSERT_EQ(0, write_str(online, "0"));
+		/* The streams start with the CPU offline: no buffer for it. */
+		for (k = 0; k < COMING_UP_STREAMS; k++) {
+			fds[k] = open(DEV, O_RDWR | O_CLOEXEC);
+			ASSERT_LE(0, fds[k]);
+			ASSERT_EQ(0, start_stream(fds[k], o.path[COMING_UP_STREAMS - 1 - k],
+						  sizeof(o.path[0]), cpu));
+		}
+		ASSERT_NE(0, access(o.path[0], F_OK)) TH_LOG("%s exists with CPU %ld offline",
+							     o.path[0], cpu);
+		ASSERT_EQ(0, pthread_create(&t, NULL, opener_fn, &o));
+		usleep(2000);
+		EXPECT_EQ(0, write_str(online, "1"));
+		for (waited = 0; waited < 5000 &&
+		     __atomic_load_n(&o.opened, __ATOMIC_ACQUIRE) < COMING_UP_STREAMS; waited++)
+			usleep(1000);
+		__atomic_store_n(&o.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(t, NULL);
+		refused += o.refused;
+		EXPECT_EQ(0, o.unexpected) TH_LOG("open: %s", strerror(o.unexpected));
+		EXPECT_EQ(COMING_UP_STREAMS, o.opened)
+			TH_LOG("%s did not open after CPU %ld came up", o.path[o.opened], cpu);
+		for (k = 0; k < COMING_UP_STREAMS; k++)
+			close(fds[k]);
+	}
+	write_str(online, "1");
+	if (kmsg >= 0) {
+		EXPECT_EQ(0, rel_kmsg_bad(kmsg, NULL));
+		close(kmsg);
+	}
+	TH_LOG("%d runs: CPU %ld came up under an opener of %d replay files each",
+	       i, cpu, COMING_UP_STREAMS);
+	TH_LOG("%ld opens refused while a file was not ready", refused);
 }
 
 TEST_HARNESS_MAIN
