@@ -213,7 +213,11 @@ main() {
 	{
 		echo "knhk: FAIL $name: $why (${secs}s, -smp $smp)"
 		if [ -n "$bad" ]; then
-			echo "$bad" | head -n 60
+			echo "$bad" | head -n 10
+			# The first report whole, call trace included: a CI log
+			# may be all a reader of the failure ever gets.
+			echo "--- the first report:"
+			sed -n "${bad%%:*},+45p" "$logf"
 		elif [ "$status" = 3 ] && grep -qE "$GUEST_FAIL_RE" "$logf"; then
 			echo "--- the guest's failures:"
 			guest_failures "$logf" | head -n 60
