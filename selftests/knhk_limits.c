@@ -193,7 +193,9 @@ static int stall_a(struct __test_metadata *_metadata, int cpu0)
 	return fd;
 }
 
-#define ISO_ROUNDS	5
+#define ISO_ROUNDS	5	/* at least */
+#define ISO_MAX_ROUNDS	12	/* while the best ratio is under the target */
+#define ISO_TARGET	0.8
 
 /* CPU time of the knhk/N workers so far, in clock ticks. */
 static long worker_ticks(void)
@@ -226,11 +228,14 @@ static long worker_ticks(void)
  * slowing down or speeding up (other guests, the host) hits both sides
  * alike; the best of each side is compared. Before B runs beside it, A
  * rests half a second, in which the workers must stay (nearly) idle: its
- * parked lanes cost nothing.
+ * parked lanes cost nothing. More rounds, up to ISO_MAX_ROUNDS, while the
+ * best ratio is under the target: a host that stole one side's rounds
+ * (seen: 0.59 with 5 rounds on a busy host) gets more chances to show the
+ * real ratio; a real slowdown stays under the bound however many rounds.
  */
 TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 {
-	double alone = 0, stalled = 0, r, ra[ISO_ROUNDS], rs[ISO_ROUNDS];
+	double alone = 0, stalled = 0, r, ra[ISO_MAX_ROUNDS], rs[ISO_MAX_ROUNDS];
 	int cpus[KNHK_MAX_CPUS], n, fd, i;
 	long ticks, busy = 0;
 	cpu_set_t all;
@@ -242,7 +247,8 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 		SKIP(return, "no %s", REL_DEBUGFS);
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
 
-	for (i = 0; i < ISO_ROUNDS; i++) {
+	for (i = 0; i < ISO_ROUNDS ||
+	     (i < ISO_MAX_ROUNDS && stalled < ISO_TARGET * alone); i++) {
 		r = run_b();
 		ASSERT_LT(0, r);
 		ra[i] = r;
@@ -265,7 +271,7 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 	printf("with A stalled %.0f tasks/s, ratio %.2f; ", stalled,
 	       stalled / alone);
 	printf("workers beside stalled A at rest: %ld ticks in %d x 0.5 s\n",
-	       busy, ISO_ROUNDS);
+	       busy, i);
 	/*
 	 * A stalled lane that cost its worker anything (a spin, a retry per
 	 * pass) would halve B; TCG guests on a loaded host swing by a fifth
@@ -273,7 +279,7 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 	 */
 	EXPECT_LE(0.65, stalled / alone) {
 		TH_LOG("an instance with an undrained stream slows another");
-		for (i = 0; i < ISO_ROUNDS; i++)
+		for (n = i, i = 0; i < n; i++)
 			TH_LOG("round %d: B alone %.0f, beside stalled A %.0f tasks/s",
 			       i, ra[i], rs[i]);
 	}
