@@ -15,7 +15,7 @@
  * Nothing polls. Relay tells nobody when its reader consumes (its
  * callbacks are all on the producer side: subbuf_start runs when a
  * producer switches sub-buffers), but every consumption goes through
- * read() of a replay file, whose operations are ours: after relay's read()
+ * read() of a replay file, whose operations are ours: after its read()
  * has consumed a sub-buffer, knhk_replay_consumed() kicks the lanes parked
  * on that CPU's stream and wakes the submit path. (An mmap() reader
  * consumes nothing, with or without us.) A parked lane costs its worker
@@ -119,11 +119,53 @@ static void knhk_replay_consumed(struct knhk_instance *inst, int cpu)
 }
 
 /*
- * Copy what the finished sub-buffers of @buf hold, from where the reader
- * is, to @ubuf: at most @count bytes, never a byte of the sub-buffer being
- * written. Relay's bookkeeping is kept as relay's own read() keeps it
- * (bytes_consumed within the oldest unread sub-buffer, subbufs_consumed
- * through relay_subbufs_consumed()), so the two can be mixed.
+ * How far the sub-buffer being written, number @produced, is written: true
+ * and *@end, or false if the producer is switching sub-buffers (look
+ * again: @produced is finished, or about to be written from its start).
+ *
+ * relay_switch_subbuf() increments subbufs_produced, then resets the
+ * offset, then moves data to the new sub-buffer. A count that moved on is
+ * therefore not enough to trust the offset: between the count and the
+ * reset the offset is still the old sub-buffer's (seen: a reader took the
+ * 65,480 bytes of a finished sub-buffer for the new one's, and read past
+ * its end from then on). data pointing into sub-buffer @produced says the
+ * reset is done; the count unchanged after the offset says no later switch
+ * began. smp_rmb() between the reads; the producer's stores are ordered
+ * (an smp_mb() after the count, program order on TSO after that).
+ */
+static bool knhk_replay_written(struct rchan_buf *buf, size_t produced,
+				size_t *end)
+{
+	size_t size = buf->chan->subbuf_size;
+
+	smp_rmb(); /* the count before data */
+	if (READ_ONCE(buf->data) !=
+	    buf->start + (produced % buf->chan->n_subbufs) * size)
+		return false;
+	smp_rmb(); /* data before the offset */
+	*end = min_t(size_t, READ_ONCE(buf->offset), size);
+	smp_rmb(); /* the offset before the count again */
+	return READ_ONCE(buf->subbufs_produced) == produced;
+}
+
+/*
+ * Copy what @buf holds from where the reader is to @ubuf, at most @count
+ * bytes: the finished sub-buffers, then the one being written as far as
+ * it is written. Relay's bookkeeping is kept as relay's own read() keeps
+ * it (bytes_consumed within the oldest unread sub-buffer, subbufs_consumed
+ * through relay_subbufs_consumed()), so relay's poll() stays right. The
+ * sub-buffer being read cannot be overwritten meanwhile: the producer
+ * never switches into an unconsumed sub-buffer (knhk_replay_buf_room()),
+ * and only this reader, under the inode lock, consumes.
+ *
+ * Not relay's read(): it reads the written sub-buffer too, but on a full
+ * buffer it goes on, in the same call, into the sub-buffer after one it
+ * has just finished while the producer is between counting that one
+ * produced and moving on, and returns stale bytes and marks them read;
+ * limited to the written sub-buffer's bytes, it still left the reader past
+ * that sub-buffer's end once the producer finished it (seen: 32 bytes past
+ * it, after which every read() returned 0 and `make bench` lost the rest
+ * of the stream).
  *
  * Ordering: the producer writes a sub-buffer's records (knhk_replay_put(),
  * then smp_wmb()), then, when it switches, that sub-buffer's padding and
@@ -134,40 +176,49 @@ static void knhk_replay_consumed(struct knhk_instance *inst, int cpu)
  *
  * Return: bytes copied, or -EFAULT if none could be.
  */
-static ssize_t knhk_replay_read_finished(struct rchan_buf *buf,
-					 char __user *ubuf, size_t count)
+static ssize_t knhk_replay_copy(struct rchan_buf *buf, char __user *ubuf,
+				size_t count)
 {
 	size_t n = buf->chan->n_subbufs, size = buf->chan->subbuf_size;
 	ssize_t ret = 0;
 
 	while (count) {
-		size_t sub = buf->subbufs_consumed % n, pad, avail, k;
-		size_t done = READ_ONCE(buf->subbufs_produced) -
-			      buf->subbufs_consumed;
+		size_t sub = buf->subbufs_consumed % n, end, k;
+		size_t produced = READ_ONCE(buf->subbufs_produced);
+		size_t done = produced - buf->subbufs_consumed;
 
-		/*
-		 * None finished; or more than the buffer holds, or fewer than
-		 * none: relay's own read() of a written sub-buffer can count
-		 * one consumed before it is produced (see the comment of
-		 * knhk_replay_file_read()). Read nothing rather than trust
-		 * the counts.
-		 */
-		if (!done || done >= n)
+		/* The producer leaves a sub-buffer free: never n finished. */
+		if (WARN_ON_ONCE(done >= n))
 			break;
-		/* Pairs with the smp_wmb() in knhk_replay_put(). */
-		smp_rmb();
-		pad = READ_ONCE(buf->padding[sub]);
-		if (pad + buf->bytes_consumed > size)
+		if (done) {
+			/* Pairs with the smp_wmb() in knhk_replay_put(). */
+			smp_rmb();
+			end = size - READ_ONCE(buf->padding[sub]);
+		} else if (!knhk_replay_written(buf, produced, &end)) {
+			/* Finished meanwhile: read it as such. */
+			if (READ_ONCE(buf->subbufs_produced) != produced)
+				continue;
+			/* Half switched: its producer is not preemptible. */
+			cpu_relax();
+			continue;
+		}
+		if (WARN_ON_ONCE(end < buf->bytes_consumed))
 			break;
-		avail = size - pad - buf->bytes_consumed;
-		k = min(avail, count);
-		if (copy_to_user(ubuf + ret, buf->start + sub * size +
-				 buf->bytes_consumed, k))
+		k = min(end - buf->bytes_consumed, count);
+		if (k && copy_to_user(ubuf + ret, buf->start + sub * size +
+				      buf->bytes_consumed, k))
 			return ret ? ret : -EFAULT;
 		ret += k;
 		count -= k;
 		buf->bytes_consumed += k;
-		if (buf->bytes_consumed + pad == size) {
+		/*
+		 * The written sub-buffer is read as far as it is written; a
+		 * full one that is not switched yet stays unconsumed (relay
+		 * does the same), and is consumed once it is finished.
+		 */
+		if (!done)
+			break;
+		if (buf->bytes_consumed == end) {
 			relay_subbufs_consumed(buf->chan, buf->cpu, 1);
 			buf->bytes_consumed = 0;
 		}
@@ -176,46 +227,10 @@ static ssize_t knhk_replay_read_finished(struct rchan_buf *buf,
 }
 
 /*
- * Bytes of the sub-buffer being written that the reader has not read, as
- * far as they are written; 0 if the producer is switching sub-buffers.
- * relay's read() is given no more than this, so it never goes on into a
- * next sub-buffer, where a switch half done shows it stale bytes. With the
- * inode lock held.
- *
- * The producer, switching, increments subbufs_produced before it resets
- * the offset. Reading the count, the offset, then the count again, with
- * smp_rmb() between, an unchanged count means the offset read is the
- * written sub-buffer's, and its bytes up to it are written (the smp_wmb()
- * in knhk_replay_put()).
- */
-static size_t knhk_replay_unfinished(struct rchan_buf *buf)
-{
-	size_t produced = READ_ONCE(buf->subbufs_produced), off;
-
-	if (produced != buf->subbufs_consumed)
-		return 0;
-	smp_rmb(); /* the count before the offset; pairs with the switch */
-	off = min_t(size_t, READ_ONCE(buf->offset), buf->chan->subbuf_size);
-	smp_rmb(); /* the offset before the count again */
-	if (READ_ONCE(buf->subbufs_produced) != produced ||
-	    off <= buf->bytes_consumed)
-		return 0;
-	return off - buf->bytes_consumed;
-}
-
-/*
- * A replay file's read(): the finished sub-buffers, then wake whoever
- * waits for the room that made.
- *
- * While the stream has finished sub-buffers, one read() returns as many of
- * their bytes as fit in @count and never a byte of the sub-buffer being
- * written: a reader drains a whole stream with one call instead of a
- * record at a time, and never meets relay's race on the written
- * sub-buffer (relay's read() going on, in the same call, into the
- * sub-buffer after one it has just finished while the producer is between
- * counting that one produced and moving on: it returns stale bytes and
- * marks them read). With no finished sub-buffer, relay's read() of what
- * the written sub-buffer holds, limited to it (knhk_replay_unfinished()).
+ * A replay file's read(): what the stream holds (knhk_replay_copy()),
+ * then wake whoever waits for the room that made. One read() returns as
+ * many bytes as fit in @count: a reader drains a whole stream with one
+ * call instead of a record at a time.
  */
 static ssize_t knhk_replay_file_read(struct file *file, char __user *ubuf,
 				     size_t count, loff_t *ppos)
@@ -227,17 +242,15 @@ static ssize_t knhk_replay_file_read(struct file *file, char __user *ubuf,
 
 	inode_lock(inode);
 	before = buf->subbufs_consumed;
-	ret = knhk_replay_read_finished(buf, ubuf, count);
-	if (!ret)
-		count = min(count, knhk_replay_unfinished(buf));
+	ret = knhk_replay_copy(buf, ubuf, count);
 	inode_unlock(inode);
-	if (!ret && count)
-		ret = relay_file_operations.read(file, ubuf, count, ppos);
 	/*
 	 * Relay frees whole sub-buffers. Readers are serialised by the inode
-	 * lock, so the reader whose read() consumed one sees the count move.
+	 * lock, so the reader whose read() consumed one sees the count move,
+	 * even when it copied nothing (the rest of a full sub-buffer that
+	 * was read before it was finished).
 	 */
-	if (ret > 0 && READ_ONCE(buf->subbufs_consumed) != before)
+	if (READ_ONCE(buf->subbufs_consumed) != before)
 		knhk_replay_consumed(buf->chan->private_data, buf->cpu);
 	return ret;
 }

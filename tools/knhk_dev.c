@@ -191,7 +191,7 @@ static void *dump_main(void *arg)
 		for (i = 0; i < d->nstreams; i++) {
 			if (d->streams[i].fd < 0)
 				continue;
-			r = dump_read(d, &d->streams[i], stop);
+			r = dump_read(d, &d->streams[i], stop || d->eager);
 			if (r < 0) {
 				/* Keep draining the others: producers may wait. */
 				if (!d->fail)
@@ -220,7 +220,7 @@ static void *dump_main(void *arg)
 
 /**
  * knhk_dump_open() - find the replay files of the instance of @fd
- * @d: the reader, zeroed by the caller but for @delay_us
+ * @d: the reader, zeroed by the caller but for @delay_us and @eager
  * @fd: the instance
  * @err: gets a message
  *

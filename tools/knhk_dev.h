@@ -52,6 +52,9 @@ struct knhk_stream {
  * @streams: the files found so far
  * @nstreams: their count
  * @delay_us: pause after every read (tests: a slow reader)
+ * @eager: read the sub-buffer being written too, as far as it is
+ *	written, all the time (tests: the module's read() racing its
+ *	producers' sub-buffer switches; not faster)
  * @stop: set to make the thread read to the end and exit
  * @running: the thread was started
  * @thread: the thread
@@ -66,6 +69,7 @@ struct knhk_dump {
 	struct knhk_stream *streams;
 	int nstreams;
 	unsigned int delay_us;
+	bool eager;
 	atomic_int stop;
 	bool running;
 	pthread_t thread;
