@@ -186,8 +186,9 @@ static inline int rel_wl_run(struct rel_wl *w, const int *plan)
  * Trace:", which every report has beside its own header line, and which
  * allocation failure warnings have alone), printing them. A KCSAN report
  * counts only if its title or an access stack above any interrupt entry
- * names knhk, or if it has not ended yet (kcsan_reports in
- * scripts/lib.sh: the kernel's own races are not ours).
+ * names knhk, or if it has not ended yet, but for poll()'s wake-up flag
+ * (pollwake / poll_schedule_timeout), the kernel's own whoever wakes
+ * (kcsan_reports in scripts/lib.sh: the kernel's own races are not ours).
  */
 static inline int rel_kmsg_open(void)
 {
@@ -208,7 +209,7 @@ static inline int rel_kmsg_bad(int fd, int *alloc_warnings)
 		"general protection fault", "INFO: task", "detected stall",
 	};
 	char rec[8192], kcsan[256] = "";
-	bool kcsan_own = false, cut = true;
+	bool kcsan_own = false, kcsan_kernel = false, cut = true;
 	int nbad = 0;
 	size_t i;
 
@@ -229,6 +230,8 @@ static inline int rel_kmsg_bad(int fd, int *alloc_warnings)
 			snprintf(kcsan, sizeof(kcsan), "%.200s", rec);
 			kcsan[strcspn(kcsan, "\n")] = 0;
 			kcsan_own = !!strstr(rec, "knhk");
+			kcsan_kernel = !kcsan_own && strstr(rec, "pollwake") &&
+				       strstr(rec, "poll_schedule_timeout");
 			cut = true;
 			continue;
 		}
@@ -245,7 +248,7 @@ static inline int rel_kmsg_bad(int fd, int *alloc_warnings)
 				kcsan_own = true;
 			if (!strstr(rec, "======"))
 				continue;
-			if (kcsan_own) {
+			if (kcsan_own && !kcsan_kernel) {
 				printf("# kernel: %s\n", kcsan);
 				nbad++;
 			}
