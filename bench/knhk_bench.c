@@ -61,8 +61,6 @@
 #define MIN_TASK_BYTES	(2 * sizeof(struct knhk_event) + \
 			 offsetof(struct knhk_task, guards))
 
-extern char **environ;
-
 static const char *device = "/dev/" KNHK_DEVICE_NAME;
 static const char *knhkctl = "/knhk/knhkctl";
 static uint64_t ntasks = 8192;
@@ -85,7 +83,7 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- instances ---- */
@@ -595,7 +593,7 @@ static double run_replay(const struct bcase *c)
 
 /* ---- knhkctl itself: `run` against `replay dump` of one workload ---- */
 
-static char wl_path[] = "/tmp/knhk_bench.knhk";
+static const char wl_path[] = "/tmp/knhk_bench.knhk";
 
 /* The throughput workload as a knhkctl file: batches of 64 PURE tasks. */
 static void write_workload(void)
@@ -618,9 +616,9 @@ static void write_workload(void)
 
 static double run_knhkctl(const struct bcase *c)
 {
-	char *run[] = { (char *)knhkctl, "run", "--quiet", wl_path, NULL };
-	char *dump[] = { (char *)knhkctl, "replay", "dump", "/tmp/knhk_bench.log",
-			 wl_path, NULL };
+	char *const run[] = { (char *)knhkctl, "run", "--quiet", (char *)wl_path, NULL };
+	char *const dump[] = { (char *)knhkctl, "replay", "dump", "/tmp/knhk_bench.log",
+			       (char *)wl_path, NULL };
 	posix_spawn_file_actions_t fa;
 	int e, status;
 	double t0, t;
@@ -707,10 +705,10 @@ static void add_cases(int argc, char **argv)
 	int i;
 
 	for (i = 0; i < argc; i++) {
-		for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (g = 0; g < ARRAY_SIZE(groups); g++)
 			if (!strcmp(argv[i], groups[g]))
 				break;
-		if (g == sizeof(groups) / sizeof(groups[0]))
+		if (g == ARRAY_SIZE(groups))
 			die("unknown group '%s'", argv[i]);
 	}
 	if (want(argc, argv, "floors")) {
@@ -782,7 +780,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: knhk_bench [-r REPS] [-n TASKS] [-d DEVICE] [-k KNHKCTL] [-o FILE] GROUP...\n"
@@ -815,12 +813,12 @@ int main(int argc, char **argv)
 				die("%s: %s", optarg, strerror(errno));
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (reps < 1 || reps > MAX_REPS || ntasks < KNHK_MAX_BATCH ||
 	    ntasks > (1u << 24) || optind == argc)
-		usage();
+		print_usage();
 	add_cases(argc - optind, argv + optind);
 	tasks = calloc(ntasks, sizeof(*tasks));
 	if (!tasks)
@@ -844,11 +842,11 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < ncases; i++) {
 		qsort(cases[i].v, reps, sizeof(double), cmp_double);
-		med = reps % 2 ? cases[i].v[reps / 2] :
-		      (cases[i].v[reps / 2 - 1] + cases[i].v[reps / 2]) / 2;
+		med = reps % 2 ? cases[i].v[reps / 2]
+		      : (cases[i].v[reps / 2 - 1] + cases[i].v[reps / 2]) / 2;
 		/* The best of a throughput is its largest. */
-		best = strcmp(cases[i].unit, "tasks/s") ? cases[i].v[0] :
-		       cases[i].v[reps - 1];
+		best = strcmp(cases[i].unit, "tasks/s") ? cases[i].v[0]
+		       : cases[i].v[reps - 1];
 		printf("%-22s %14.1f %14.1f %s\n", cases[i].key, med, best,
 		       cases[i].unit);
 		if (out)

@@ -31,6 +31,7 @@
  *   -o FILE: also write one tab-separated line per figure for
  *   scripts/bench.sh: FIG key median min reps unit loadavg.
  */
+#include <err.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -81,10 +82,10 @@ struct round {
 	bool fifo;
 	pthread_barrier_t start;
 
-	atomic_int ready __attribute__((aligned(64)));
+	atomic_int ready ____cacheline_aligned;
 	atomic_int go;
-	double t0 __attribute__((aligned(64)));
-	double t1 __attribute__((aligned(64)));
+	double t0 ____cacheline_aligned;
+	double t1 ____cacheline_aligned;
 	long nivcsw[2];
 	int bad;
 };
@@ -94,7 +95,7 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void cpu_relax(void)
@@ -348,6 +349,7 @@ static void reset_rings(struct round *r)
 static double run_round(struct round *r, long *nivcsw)
 {
 	pthread_t th[2];
+	double secs;
 	int e;
 
 	reset_rings(r);
@@ -365,7 +367,8 @@ static double run_round(struct round *r, long *nivcsw)
 	*nivcsw = r->nivcsw[0] + r->nivcsw[1];
 	if (r->bad)
 		return -1;
-	return (r->t1 - r->t0) * 1e9 / r->items;
+	secs = r->t1 - r->t0;
+	return secs * 1e9 / r->items;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -418,7 +421,7 @@ static void default_cpus(int cpu[2])
 			cpu[k++] = c;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: ring_bench [-n ITEMS] [-r REPS] [-p CPU] [-c CPU] [-b B,B,...] [-F] [-o FILE]\n");
@@ -460,7 +463,7 @@ int main(int argc, char **argv)
 				bursts[nbursts] = strtoul(s, &end, 0);
 				if (end == s || !bursts[nbursts] ||
 				    bursts[nbursts] > MAX_BURST)
-					usage();
+					print_usage();
 				nbursts++;
 				if (*end == ',')
 					end++;
@@ -473,11 +476,11 @@ int main(int argc, char **argv)
 			outpath = optarg;
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (!items || reps < 1 || reps > MAX_REPS || !nbursts)
-		usage();
+		print_usage();
 	if (r.cpu[0] == r.cpu[1])
 		fprintf(stderr, "ring_bench: warning: producer and consumer share CPU %d\n",
 			r.cpu[0]);
@@ -496,8 +499,10 @@ int main(int argc, char **argv)
 	r.ckbuf = xalloc(RING_SLOTS * sizeof(*r.ckbuf));
 	r.rte = xalloc(rte_ring_get_memsize(RING_SLOTS));
 
-	printf("# ring_bench: %llu items per round, %d repetitions, producer on CPU %d, consumer on CPU %d, %d slots, %s\n",
-	       (unsigned long long)items, reps, r.cpu[0], r.cpu[1], RING_SLOTS,
+	printf("# ring_bench: %llu items per round, %d repetitions, ",
+	       (unsigned long long)items, reps);
+	printf("producer on CPU %d, consumer on CPU %d, %d slots, %s\n",
+	       r.cpu[0], r.cpu[1], RING_SLOTS,
 	       r.fifo ? "SCHED_FIFO" : "SCHED_OTHER (preemption by other load is measured too)");
 	printf("# host load average at start: %.2f\n", loadavg1());
 	fflush(stdout);
@@ -510,8 +515,8 @@ int main(int argc, char **argv)
 				r.burst = bursts[b];
 				ns[b][k][rep] = run_round(&r, &csw[b][k][rep]);
 				if (ns[b][k][rep] < 0) {
-					fprintf(stderr, "ring_bench: %s lost or reordered items (burst %u)\n",
-						ring_name[k], bursts[b]);
+					warnx("%s lost or reordered items (burst %u)",
+					      ring_name[k], bursts[b]);
 					return 1;
 				}
 			}
@@ -543,14 +548,16 @@ int main(int argc, char **argv)
 		double vs_ck = med[b][R_KNHK] / med[b][R_CK];
 		double vs_rte = med[b][R_KNHK] / med[b][R_RTE];
 
-		if (bursts[b] == 1)
-			printf("burst %3u: ring.h/ck_ring %.2fx (target <= 1.0x, DESIGN <= 1.2x: %s), ring.h/rte_ring %.2fx\n",
-			       bursts[b], vs_ck, vs_ck <= 1.0 ? "met" :
-			       vs_ck <= 1.2 ? "DESIGN only" : "missed", vs_rte);
-		else
-			printf("burst %3u: ring.h/rte_ring %.2fx (target < 1.0x: %s), ring.h/ck_ring %.2fx\n",
-			       bursts[b], vs_rte, vs_rte < 1.0 ? "met" : "missed",
-			       vs_ck);
+		if (bursts[b] == 1) {
+			printf("burst %3u: ring.h/ck_ring %.2fx ", bursts[b], vs_ck);
+			printf("(target <= 1.0x, DESIGN <= 1.2x: %s), ",
+			       vs_ck <= 1.0 ? "met" : vs_ck <= 1.2 ? "DESIGN only" : "missed");
+			printf("ring.h/rte_ring %.2fx\n", vs_rte);
+		} else {
+			printf("burst %3u: ring.h/rte_ring %.2fx (target < 1.0x: %s), ",
+			       bursts[b], vs_rte, vs_rte < 1.0 ? "met" : "missed");
+			printf("ring.h/ck_ring %.2fx\n", vs_ck);
+		}
 	}
 	if (out)
 		fclose(out);

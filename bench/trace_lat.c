@@ -97,7 +97,8 @@ void lat_end(uint32_t inst, uint64_t ntasks, double fig[LAT_NR])
 	static const char *const names[] = {
 		": knhk_submit: ", ": knhk_execute: ", ": knhk_complete: ",
 	};
-	uint64_t cap = ntasks + 4096, *t[3], *se, *ec, enq, ns;
+	uint64_t cap = ntasks + 4096, *t[3], *se, *ec, ns;
+	unsigned long long enq;
 	unsigned long long in_buf = 0, written = 0;
 	size_t n = 0, i, k;
 	char path[256], line[512];
@@ -125,7 +126,7 @@ void lat_end(uint32_t inst, uint64_t ntasks, double fig[LAT_NR])
 		a = p ? strstr(p, "inst=") : NULL;
 		b = p ? strstr(p, "enq=") : NULL;
 		if (!a || !b || sscanf(a, "inst=%u", &in) != 1 || in != inst ||
-		    sscanf(b, "enq=%" SCNu64, &enq) != 1)
+		    sscanf(b, "enq=%llu", &enq) != 1)
 			continue;
 		/* The time stamp ends where the event's name begins. */
 		*p = 0;

@@ -204,7 +204,7 @@ stage_checkpatch() {
 	mkdir -p "$LOGS"
 	: >"$log"
 	local -a files
-	mapfile -t files < <(cd "$KNHK_TOP" && find module include kunit selftests tools \
+	mapfile -t files < <(cd "$KNHK_TOP" && find module include kunit selftests tools bench \
 		-type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
 	[ "${#files[@]}" -gt 0 ] || { case_fail "no C files to check"; return 0; }
 	for f in "${files[@]}"; do

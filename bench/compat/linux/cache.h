@@ -3,8 +3,10 @@
 #ifndef _KNHK_BENCH_COMPAT_LINUX_CACHE_H
 #define _KNHK_BENCH_COMPAT_LINUX_CACHE_H
 
+#include <linux/compiler.h>
+
 #define SMP_CACHE_BYTES			64
-#define ____cacheline_aligned		__attribute__((__aligned__(SMP_CACHE_BYTES)))
+#define ____cacheline_aligned		__aligned(SMP_CACHE_BYTES)
 #define ____cacheline_aligned_in_smp	____cacheline_aligned
 
 #endif
