@@ -37,24 +37,19 @@ static double now(void)
 /* ---- the replay stream ---- */
 
 /*
- * How long a replay file must have been there before it is opened. relay
- * makes each file visible before it has initialised the buffer behind it
- * (relay_open_buf(): file first, then __relay_reset()); an open() in between
- * takes a reference that the initialisation then overwrites.
+ * Find the replay<cpu> files and open those not open yet. The module
+ * refuses an open with EAGAIN while relay has made a file but not yet
+ * the buffer behind it (the instance is starting, or a CPU coming up):
+ * that one stays pending, for the next scan, unless @final (the instance
+ * is done: every file must open). Return: files still pending, or -errno.
  */
-#define SETTLE_SECS	0.02
-
-/*
- * Find the replay<cpu> files, and open those that have settled (all of
- * them when @now_all: the instance has long started).
- */
-static int dump_scan(struct knhk_dump *d, bool now_all)
+static int dump_scan(struct knhk_dump *d, bool final)
 {
 	struct knhk_stream *s;
 	struct dirent *de;
 	char path[192];
+	int cpu, i, e, pending = 0;
 	DIR *dir;
-	int cpu, i, e;
 
 	dir = opendir(d->dir);
 	if (!dir)
@@ -76,25 +71,26 @@ static int dump_scan(struct knhk_dump *d, bool now_all)
 		memset(s, 0, sizeof(*s));
 		s->cpu = cpu;
 		s->fd = -1;
-		s->seen = now();
+		s->found = d->passes;
 	}
 	closedir(dir);
 	for (i = 0; i < d->nstreams; i++) {
 		s = &d->streams[i];
-		if (s->fd != -1 || (!now_all && now() - s->seen < SETTLE_SECS))
+		if (s->fd != -1)
 			continue;
 		snprintf(path, sizeof(path), "%s/replay%d", d->dir, s->cpu);
 		s->fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (s->fd < 0) {
 			e = -errno;
 			s->fd = -1;
-			/* The instance is still starting; the module says so. */
-			if (e == -EAGAIN && !now_all)
-				continue;
-			return e;
+			if (e != -EAGAIN || final)
+				return e;
+			pending++;
+			continue;
 		}
+		s->opened = d->passes;
 	}
-	return 0;
+	return pending;
 }
 
 static int stream_room(struct knhk_stream *s, size_t need)
@@ -173,18 +169,22 @@ static void *dump_main(void *arg)
 {
 	struct knhk_dump *d = arg;
 	struct pollfd p[64];
-	unsigned int round = 0;
+	int i, k, pending = 0;
 	long got, r;
 	bool stop;
-	int i, k, e;
 
-	for (;; round++) {
+	for (;; d->passes++) {
 		stop = atomic_load(&d->stop);
-		if (!d->nstreams || stop || round % 64 < 2) {
-			e = dump_scan(d, stop);
-			if (e && !d->fail)
-				dump_failed(d, e, "cannot read");
-			if (e && (stop || !d->nstreams))
+		/*
+		 * Look for files until every one found is open, then now and
+		 * then: a CPU that comes up gets a new file. A stream left
+		 * unread stalls whatever writes to it.
+		 */
+		if (!d->nstreams || pending || stop || d->passes % 64 == 0) {
+			pending = dump_scan(d, stop);
+			if (pending < 0 && !d->fail)
+				dump_failed(d, pending, "cannot read");
+			if (pending < 0 && (stop || !d->nstreams))
 				return NULL;
 		}
 		got = 0;

@@ -31,7 +31,8 @@ enum knhk_dev_fail {
  * struct knhk_stream - one CPU's replay file and what was read from it
  * @cpu: the CPU
  * @fd: the open file; -1 until it is opened, -2 after a read error
- * @seen: when the file was first seen
+ * @found: the reader's pass (&knhk_dump.passes) that found the file
+ * @opened: the pass that opened it
  * @buf: the bytes read so far
  * @len: their count
  * @room: allocated size of @buf
@@ -39,7 +40,8 @@ enum knhk_dev_fail {
 struct knhk_stream {
 	int cpu;
 	int fd;
-	double seen;
+	unsigned int found;
+	unsigned int opened;
 	uint8_t *buf;
 	size_t len;
 	size_t room;
@@ -61,6 +63,7 @@ struct knhk_stream {
  * @fail: %KNHK_DEV_* of a failure in the thread
  * @err: its message
  * @bytes: bytes read
+ * @passes: passes of the thread over the files so far
  * @dropped: debugfs "dropped" total, from knhk_dump_stop()
  */
 struct knhk_dump {
@@ -76,6 +79,7 @@ struct knhk_dump {
 	int fail;
 	char err[KNHK_ERRLEN];
 	uint64_t bytes;
+	unsigned int passes;
 	uint64_t dropped;
 };
 
