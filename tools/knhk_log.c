@@ -547,6 +547,69 @@ void knhk_log_seal(void *buf, size_t len)
 	memcpy(buf, &h, sizeof(h));
 }
 
+/* The zeros that pad a record's data to 8 bytes. */
+static const uint8_t zero_pad[8];
+
+/*
+ * Hand the bytes of a log's records to @fn in file order, in pieces: each
+ * record's event, its data, and the zeros that pad the data to 8 bytes.
+ * Stops at the first non-zero return of @fn and returns it.
+ */
+static int log_pieces(const struct knhk_log *log,
+		      int (*fn)(void *ctx, const void *p, size_t len), void *ctx)
+{
+	size_t i, len;
+	int ret = 0;
+
+	for (i = 0; i < log->n && !ret; i++) {
+		len = log->recs[i].ev->len;
+		ret = fn(ctx, log->recs[i].ev, EV_SIZE);
+		if (!ret && len)
+			ret = fn(ctx, log->recs[i].data, len);
+		if (!ret && ALIGN8(len) != len)
+			ret = fn(ctx, zero_pad, ALIGN8(len) - len);
+	}
+	return ret;
+}
+
+static int hash_piece(void *ctx, const void *p, size_t len)
+{
+	return XXH64_update(ctx, p, len) != XXH_OK;
+}
+
+/*
+ * The file header of @log: its header with the record count, data size
+ * and both hashes filled in, as knhk_log_seal() would.
+ */
+static int log_file_header(const struct knhk_log *log, struct knhk_log_header *h)
+{
+	XXH64_state_t st;
+	size_t i;
+	int ret;
+
+	*h = log->hdr;
+	h->events = log->n;
+	h->data_size = 0;
+	for (i = 0; i < log->n; i++)
+		h->data_size += EV_SIZE + ALIGN8((size_t)log->recs[i].ev->len);
+	ret = XXH64_reset(&st, 0) != XXH_OK || log_pieces(log, hash_piece, &st);
+	h->data_hash = XXH64_digest(&st);
+	if (ret)
+		return KNHK_LOG_ENOMEM;
+	h->header_hash = 0;
+	h->header_hash = knhk_hash(h, sizeof(*h), 0);
+	return KNHK_LOG_OK;
+}
+
+static int copy_piece(void *ctx, const void *p, size_t len)
+{
+	uint8_t **to = ctx;
+
+	memcpy(*to, p, len);
+	*to += len;
+	return 0;
+}
+
 /**
  * knhk_log_encode() - a log as the bytes of its file
  * @log: the log
@@ -557,29 +620,62 @@ void knhk_log_seal(void *buf, size_t len)
  */
 int knhk_log_encode(const struct knhk_log *log, void **buf, size_t *len)
 {
-	struct knhk_log_header h = log->hdr;
+	struct knhk_log_header h;
 	uint8_t *p;
-	size_t i, size = 0;
 
-	for (i = 0; i < log->n; i++)
-		size += EV_SIZE + ALIGN8((size_t)log->recs[i].ev->len);
-	h.events = log->n;
-	h.data_size = size;
-	*len = sizeof(h) + size;
-	*buf = p = calloc(1, *len);
+	if (log_file_header(log, &h))
+		return KNHK_LOG_ENOMEM;
+	*len = sizeof(h) + h.data_size;
+	*buf = p = malloc(*len);
 	if (!p)
 		return KNHK_LOG_ENOMEM;
 	memcpy(p, &h, sizeof(h));
 	p += sizeof(h);
-	for (i = 0; i < log->n; i++) {
-		const struct knhk_event *ev = log->recs[i].ev;
-
-		memcpy(p, ev, EV_SIZE);
-		memcpy(p + EV_SIZE, log->recs[i].data, ev->len);
-		p += EV_SIZE + ALIGN8((size_t)ev->len);
-	}
-	knhk_log_seal(*buf, *len);
+	log_pieces(log, copy_piece, &p);
 	return KNHK_LOG_OK;
+}
+
+/* A file written through a buffer of SAVE_CHUNK bytes. */
+#define SAVE_CHUNK	(256 << 10)
+
+struct log_out {
+	int fd;
+	size_t len;
+	uint8_t buf[SAVE_CHUNK];
+};
+
+static int out_flush(struct log_out *o)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < o->len) {
+		w = write(o->fd, o->buf + off, o->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		off += w;
+	}
+	o->len = 0;
+	return 0;
+}
+
+static int out_piece(void *ctx, const void *p, size_t len)
+{
+	struct log_out *o = ctx;
+	size_t k;
+
+	while (len) {
+		if (o->len == SAVE_CHUNK && out_flush(o))
+			return -1;
+		k = len < SAVE_CHUNK - o->len ? len : SAVE_CHUNK - o->len;
+		memcpy(o->buf + o->len, p, k);
+		o->len += k;
+		p = (const uint8_t *)p + k;
+		len -= k;
+	}
+	return 0;
 }
 
 /**
@@ -588,39 +684,39 @@ int knhk_log_encode(const struct knhk_log *log, void **buf, size_t *len)
  * @path: the file, created or replaced
  * @err: gets a message
  *
+ * Writes the bytes knhk_log_encode() makes, without a copy of the whole
+ * log: one pass over the records for the hashes the header holds, one to
+ * write them.
+ *
  * Return: KNHK_LOG_OK, KNHK_LOG_ENOMEM, or KNHK_LOG_EIO with errno set.
  */
 int knhk_log_save(const struct knhk_log *log, const char *path, char *err)
 {
-	size_t len, off = 0;
-	void *buf;
-	int fd, e;
-	ssize_t w;
+	struct knhk_log_header h;
+	struct log_out *o;
+	int e;
 
-	if (knhk_log_encode(log, &buf, &len))
+	o = malloc(sizeof(*o));
+	if (!o || log_file_header(log, &h)) {
+		free(o);
 		return seterr(err, KNHK_LOG_ENOMEM, "out of memory");
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		w = write(fd, (uint8_t *)buf + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		off += w;
 	}
-	if (close(fd)) {
-		fd = -1;
+	o->len = 0;
+	o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->fd < 0 || out_piece(o, &h, sizeof(h)) ||
+	    log_pieces(log, out_piece, o) || out_flush(o))
 		goto fail;
-	}
-	free(buf);
+	e = close(o->fd);
+	o->fd = -1;
+	if (e)
+		goto fail;
+	free(o);
 	return KNHK_LOG_OK;
 fail:
 	e = errno;
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	if (o->fd >= 0)
+		close(o->fd);
+	free(o);
 	errno = e;
 	return seterr(err, KNHK_LOG_EIO, "%s: %s", path, strerror(e));
 }
