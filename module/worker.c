@@ -3,9 +3,11 @@
  * worker.c - one kthread per online CPU, and which lanes each one runs
  *
  * Workers are module-wide: knhk/<cpu> runs the lanes, of every instance,
- * whose home is its CPU. Lane l's initial home is the (l mod n)-th CPU, in
- * ascending order, of the n CPUs whose workers are up. A lane leaves its
- * home in two ways, and which CPU runs it never changes a result:
+ * whose home is its CPU. Lane l of instance i has its home on the
+ * ((l + i) mod n)-th CPU, in ascending order, of the n CPUs whose workers
+ * are up: each instance starts on another CPU, so that small instances do
+ * not all crowd the first ones. A lane leaves its home in two ways, and
+ * which CPU runs it never changes a result:
  *
  * - CPU hotplug: homes are recomputed whenever a CPU comes or goes, and
  *   every lane not at its (new) home moves there, so a lane always has a
@@ -106,7 +108,9 @@ MODULE_PARM_DESC(steals, "Lanes stolen so far (read-only)");
 
 static int knhk_lane_home(const struct knhk_lane *lane)
 {
-	return cpumask_nth(lane->id % cpumask_weight(&knhk_cpus), &knhk_cpus);
+	u32 i = (lane->id + lane->inst->id) % cpumask_weight(&knhk_cpus);
+
+	return cpumask_nth(i, &knhk_cpus);
 }
 
 /* Put @lane on @w's ready list unless it is on one; with @w->lock held. */

@@ -141,7 +141,7 @@ TEST_F(dev, barrier_then_everything_ready)
 	EXPECT_EQ(-EAGAIN, knhk_read(self->fd, c, 100));
 }
 
-/* Configured lane counts: lane = id & (lanes-1), cpu = online[lane % n]. */
+/* Configured lane counts: lane = id & (lanes-1), cpu = online[(lane + instance) % n]. */
 FIXTURE(lanes) {
 	int fd;
 	struct knhk_model m;

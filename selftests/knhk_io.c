@@ -89,7 +89,7 @@ TEST_F(dev, read_whole_records)
 	EXPECT_EQ((ssize_t)(2 * sizeof(got[0])), r);
 	n += r > 0 ? r / sizeof(got[0]) : 0;
 	ASSERT_EQ(5, n);
-	check_completions(_metadata, got, want, 5, NULL, 0);
+	check_completions(_metadata, got, want, 5, NULL, 0, 0);
 }
 
 struct delayed {
@@ -440,7 +440,7 @@ TEST(ring_full_blocks_and_streams)
 	}
 	pthread_join(th, NULL);
 	ASSERT_EQ((long)n, r.ret);
-	check_completions(_metadata, r.c, want, n, NULL, 0);
+	check_completions(_metadata, r.c, want, n, NULL, 0, 0);
 	close(fd);
 	free(want);
 	free(r.c);
@@ -495,7 +495,7 @@ TEST(nonblock_stream_with_poll)
 	ASSERT_EQ((long)(n - ngot), knhk_read_all(fd, got + ngot, n - ngot));
 	/* cq_size 2: at least every third enqueue had to wait. */
 	EXPECT_LE(n / 3, eagain);
-	check_completions(_metadata, got, want, n, NULL, 0);
+	check_completions(_metadata, got, want, n, NULL, 0, 0);
 	close(fd);
 	free(want);
 	free(got);

@@ -356,15 +356,16 @@ TEST_F_TIMEOUT(life, kill_in_barrier_stalled_worker, 60)
 	cfg_small_stream(_metadata, fd, 4, 1024);
 	/* Start the instance so that its replay files exist. */
 	ASSERT_EQ(0, core_release(fd, 0, 0, NULL));
+	/* Lane 1's home is the (1 + instance)-th CPU: A is the next one. */
+	a.cpu = cpus[(2 + rel_instance(fd)) % n];
 	snprintf(dr.path, sizeof(dr.path), REL_DEBUGFS "/%ld/replay%d",
-		 rel_instance(fd), cpus[0]);
+		 rel_instance(fd), a.cpu);
 	ASSERT_EQ(0, pthread_create(&th, NULL, drain_fn, &dr));
-	a.cpu = cpus[0];
 	a.dr = &dr;
 	ASSERT_EQ(0, kill_blocked(_metadata, barrier_stalled, fd, &a, &pid, 500));
 	__atomic_store_n(&dr.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
-	TH_LOG("drained %ld bytes of CPU %d's stream", dr.bytes, cpus[0]);
+	TH_LOG("drained %ld bytes of CPU %d's stream", dr.bytes, a.cpu);
 	EXPECT_EQ(1024, core_submitted(fd));
 	close(fd);
 	check_fresh(_metadata, &self->ref);

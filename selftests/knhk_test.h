@@ -474,12 +474,13 @@ static inline int cmp_completion(const void *a, const void *b)
 /*
  * Compare completions read from the device (any order) with the model's
  * (any order): every deterministic field, zero flags/reserved, and, when
- * @cpus is given, cpu == the (lane mod ncpus)-th online CPU.
+ * @cpus is given, that each lane ran at its home: cpu == the
+ * ((lane + @instance) mod ncpus)-th online CPU.
  */
 static inline void check_completions(struct __test_metadata *_metadata,
 				     struct knhk_completion *got,
 				     struct knhk_completion *want, size_t n,
-				     const int *cpus, int ncpus)
+				     const int *cpus, int ncpus, __u32 instance)
 {
 	size_t i;
 	int bad = 0;
@@ -493,7 +494,8 @@ static inline void check_completions(struct __test_metadata *_metadata,
 			  g->execute_ts == w->execute_ts && g->lane == w->lane &&
 			  g->status == w->status && g->ticks == w->ticks &&
 			  g->flags == 0 && g->reserved == 0;
-		bool cpu_ok = !cpus || g->cpu == (__u32)cpus[g->lane % ncpus];
+		bool cpu_ok = !cpus ||
+			      g->cpu == (__u32)cpus[(g->lane + instance) % ncpus];
 
 		if (ok && cpu_ok)
 			continue;
@@ -513,7 +515,7 @@ static inline void check_completions(struct __test_metadata *_metadata,
 			       (unsigned long long)w->enqueue_ts,
 			       (unsigned long long)w->execute_ts,
 			       (unsigned long long)w->output,
-			       cpus ? cpus[w->lane % ncpus] : -1);
+			       cpus ? cpus[(w->lane + instance) % ncpus] : -1);
 		}
 	}
 	EXPECT_EQ(0, bad);
@@ -530,6 +532,7 @@ static inline void run_and_check(struct __test_metadata *_metadata, int fd,
 	struct knhk_completion *want = calloc(n, sizeof(*want));
 	struct knhk_completion *got = calloc(n + 1, sizeof(*got));
 	int cpus[KNHK_MAX_CPUS], ncpus = 0;
+	struct knhk_stats st;
 	size_t i;
 
 	ASSERT_NE(NULL, want);
@@ -537,6 +540,7 @@ static inline void run_and_check(struct __test_metadata *_metadata, int fd,
 	if (check_cpu) {
 		ncpus = online_cpus(cpus, KNHK_MAX_CPUS);
 		ASSERT_GT(ncpus, 0) TH_LOG("cannot parse /sys/devices/system/cpu/online");
+		ASSERT_EQ(0, knhk_stats(fd, &st, NULL, 0));
 	}
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, knhk_enqueue(fd, &t[i])) TH_LOG("enqueue of task %zu", i);
@@ -548,7 +552,8 @@ static inline void run_and_check(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(0, set_nonblock(fd, true));
 	EXPECT_EQ(-EAGAIN, knhk_read(fd, got + n, 1));
 	ASSERT_EQ(0, set_nonblock(fd, false));
-	check_completions(_metadata, got, want, n, check_cpu ? cpus : NULL, ncpus);
+	check_completions(_metadata, got, want, n, check_cpu ? cpus : NULL, ncpus,
+			  check_cpu ? st.instance : 0);
 	free(want);
 	free(got);
 }
