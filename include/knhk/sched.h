@@ -291,6 +291,13 @@ static inline void knhk_perturb(bool may_sleep)
 		__knhk_perturb(may_sleep);
 }
 
+/* The lanes, once the instance has started; else NULL. */
+static inline struct knhk_lane *knhk_lanes(struct knhk_instance *inst)
+{
+	/* Pairs with the release in knhk_instance_start(). */
+	return smp_load_acquire(&inst->started) ? inst->lanes : NULL;
+}
+
 /* instance.c */
 struct knhk_instance *knhk_instance_create(u32 id);
 void knhk_instance_destroy(struct knhk_instance *inst);
@@ -300,8 +307,6 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 			 bool ordered, bool nonblock);
 int knhk_instance_release(struct knhk_instance *inst,
 			  struct knhk_release *rel);
-int knhk_instance_run_cycle(struct knhk_instance *inst,
-			    struct knhk_run_cycle *rc);
 int knhk_instance_guards(struct knhk_instance *inst, u32 op, const u32 *ids,
 			 u32 count);
 int knhk_instance_load_shared(struct knhk_instance *inst, u32 first,
@@ -310,11 +315,21 @@ int knhk_instance_barrier(struct knhk_instance *inst);
 int knhk_instance_digest(struct knhk_instance *inst, struct knhk_digest *d);
 int knhk_instance_stats(struct knhk_instance *inst, struct knhk_stats *st,
 			struct knhk_lane_stats __user *uls, u32 room);
-enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu);
 void knhk_instance_lane_stats(struct knhk_instance *inst, u32 lane,
 			      struct knhk_lane_stats *ls);
+
+/* exec.c */
 bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 		       u64 *state, u64 cause_ts, unsigned int cpu, bool force);
+enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu);
+int knhk_instance_run_cycle(struct knhk_instance *inst,
+			    struct knhk_run_cycle *rc);
+
+/* complete.c */
+void knhk_fill_completion(struct knhk_completion *rec,
+			  const struct knhk_lane *lane,
+			  const struct knhk_slot *slot);
+void knhk_reaped(struct knhk_instance *inst, struct knhk_lane *lane, u32 n);
 ssize_t knhk_instance_read(struct knhk_instance *inst, char __user *buf,
 			   size_t count, bool nonblock);
 __poll_t knhk_instance_poll(struct knhk_instance *inst, struct file *file,
