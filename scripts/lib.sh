@@ -43,34 +43,23 @@ chroot_path() {
 	esac
 }
 
-# Cache key of the debug kernel: the fragment, the builder and the source
-# package version.
-debug_kernel_dir() {
-	local ver key
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
-		die "linux-source-6.1 is not installed (run: make deps)"
-	key=$(cat "$KNHK_TOP/scripts/debug-kernel.config" \
-		"$KNHK_TOP/scripts/debug-kernel.sh" | sha256sum | cut -c1-16)
-	echo "$KNHK_CACHE/debug-kernel-$ver-$key"
-}
+# --- the test kernels (scripts/debug-kernel.sh, debug-kernel-kcsan.sh) --
 
-# --- second kernels (scripts/debug-kernel-kcsan.sh) ---------------------
-
-# Build a kernel from linux-source-6.1: x86_64_defconfig + kvm_guest.config
-# + the fragment $1, in the directory $2 (wiped first), and mark it done.
-# Fails when an option of the fragment does not hold after olddefconfig.
-# Prints nothing on stdout; the build's output goes to stderr.
+# Build a kernel from linux-source-6.1 in the directory $2 (wiped first):
+# tinyconfig + scripts/guest-kernel.config + the fragment $1, and mark it
+# done. Fails when an option of either fragment does not hold after
+# olddefconfig. Prints nothing on stdout; the build's output goes to stderr.
 knhk_build_kernel() {
-	local frag=$1 dir=$2 src line want opt bad=0
+	local frag=$1 dir=$2 base=$KNHK_TOP/scripts/guest-kernel.config
+	local src line want opt bad=0
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	tar -C "$dir" -xf /usr/src/linux-source-6.1.tar.xz
 	src=$dir/linux-source-6.1
 	(
 		cd "$src" || exit 1
-		make -s x86_64_defconfig >&2 &&
-			scripts/kconfig/merge_config.sh -m .config \
-				kernel/configs/kvm_guest.config "$frag" >&2 &&
+		make -s tinyconfig >&2 &&
+			scripts/kconfig/merge_config.sh -m .config "$base" "$frag" >&2 &&
 			make -s olddefconfig >&2
 	) || return 1
 	while read -r line; do
@@ -85,24 +74,50 @@ knhk_build_kernel() {
 			log "kernel config: wanted '$want', got '$(grep "${opt}[= ]" "$src/.config" || echo absent)'"
 			bad=1
 		fi
-	done <"$frag"
-	[ "$bad" = 0 ] || { log "kernel config does not hold $frag"; return 1; }
+	done < <(cat "$base" "$frag")
+	[ "$bad" = 0 ] || { log "kernel config does not hold $base + $frag"; return 1; }
 	make -C "$src" -s -j"$(($(nproc) + 1))" bzImage modules >&2 || return 1
 	touch "$dir/.knhk-done"
 }
 
-# Cache directory of the KCSAN kernel: keyed by its fragment, its script,
-# the builder function above and the source package version. Named
-# kcsan-kernel-* so debug-kernel.sh's clean-up of old debug-kernel-* leaves
-# it alone.
-kcsan_kernel_dir() {
+# Cache directory of a test kernel: $KNHK_CACHE/$1-<source version>-<key>,
+# keyed by the base and its fragment $2, the builder above and the source
+# package version.
+test_kernel_dir() {
 	local ver key
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
 		die "linux-source-6.1 is not installed (run: make deps)"
-	key=$({ cat "$KNHK_TOP/scripts/debug-kernel-kcsan.config" \
-		"$KNHK_TOP/scripts/debug-kernel-kcsan.sh"; declare -f knhk_build_kernel; } |
-		sha256sum | cut -c1-16)
-	echo "$KNHK_CACHE/kcsan-kernel-$ver-$key"
+	key=$({ cat "$KNHK_TOP/scripts/guest-kernel.config" "$2"
+		declare -f knhk_build_kernel; } | sha256sum | cut -c1-16)
+	echo "$KNHK_CACHE/$1-$ver-$key"
+}
+
+debug_kernel_dir() {
+	test_kernel_dir debug-kernel "$KNHK_TOP/scripts/debug-kernel.config"
+}
+
+# Named kcsan-kernel-*, so that the clean-up of old debug-kernel-* below
+# leaves it alone.
+kcsan_kernel_dir() {
+	test_kernel_dir kcsan-kernel "$KNHK_TOP/scripts/debug-kernel-kcsan.config"
+}
+
+# Build (once) the test kernel $1 (debug-kernel or kcsan-kernel) from the
+# fragment $2, keep only the newest of its name in the cache, and print its
+# build tree's path on stdout.
+knhk_test_kernel() {
+	local dir start old
+	dir=$(test_kernel_dir "$1" "$2")
+	if [ ! -f "$dir/.knhk-done" ]; then
+		log "building $1 in $dir (about 15 minutes on 2 cores)"
+		start=$(date +%s)
+		knhk_build_kernel "$2" "$dir" || die "$1: build failed"
+		log "$1 built in $(($(date +%s) - start))s"
+		for old in "$KNHK_CACHE/$1"-*; do
+			[ "$old" = "$dir" ] || rm -rf "$old"
+		done
+	fi
+	echo "$dir/linux-source-6.1"
 }
 
 # KCSAN reports in a console log, split by whose they are. A report runs
