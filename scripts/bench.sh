@@ -549,6 +549,39 @@ $table
   to wake. Fewer vCPUs mean fewer wakeups that cross vCPUs (none at
   -smp 1), which is why -smp 1 and 2 can beat -smp 4 here.
 
+## Targets not met: the measured cause, and what would close the gap
+
+- **SUBMIT b64 per task against one ENQUEUE (target ≤ 0.1×).** The
+  work that stays per task in a batch is the copy-in and validation of
+  a 264-byte descriptor, its accept into a lane ring, and two xxh64
+  hashes for the digest (the whole descriptor, then the TaskEnqueued
+  record into the submit chain): under TCG each costs its instructions
+  many times over, while ENQUEUE's fixed per-call cost fell with the same
+  hot-path work (the before column), which moved the ratio away from the
+  target. Closing it: hash only the used part of a descriptor (a compact
+  canonical encoding, \`KNHK_DIGEST_VERSION\` 3, with \`tools/\` in step),
+  and write tasks straight into their slots instead of through a batch
+  entry.
+- **SUBMIT b64 end to end against an io_uring NOP (target ≤ 3×).** A NOP
+  never leaves the submitting CPU; a task is handed to a worker on
+  another vCPU that must be woken, and a completion read back. Under TCG a
+  cross-vCPU wakeup costs hundreds of microseconds (ENQUEUE end to end
+  against submit only), which no per-task saving offsets. Closing it
+  here: a worker that polls briefly before it sleeps, so that a stream of
+  batches does not pay a wakeup each; on real hardware, where a wakeup
+  costs microseconds, the gap is expected to be far smaller, but this
+  host cannot show it.
+- **\`knhkctl replay dump\` against \`knhkctl run\` (target ≥ 0.8×).** Was
+  0.27×: knhkctl's reader opened the replay files only a third of a
+  second after it found them, and the submit path waited on a full
+  lossless stream meanwhile (fixed: the lossless in-process row). What
+  is left is after the run: merging the per-CPU streams (a sort of every
+  record) and writing the log, whose TaskEnqueued records carry the
+  whole 264-byte descriptor again (the stream carries only its used
+  part), so the file is about twice the bytes streamed. Closing it: a log
+  format that keeps records as streamed (format version 2; readers
+  restore the descriptor as the merge does now).
+
 ## Plots
 
 Per-task cost against batch size, against io_uring NOPs (log-log):
