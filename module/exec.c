@@ -10,8 +10,8 @@
 #include <linux/atomic.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
+#include <linux/timex.h>
 #include <linux/wait.h>
-#include <asm/timex.h>
 
 #include <knhk/sched.h>
 #include <trace/events/knhk_sched.h>
