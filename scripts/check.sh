@@ -231,7 +231,7 @@ stage_debug() {
 	if [ -f "$dir/.knhk-done" ]; then
 		echo "   debug kernel: cache hit ($dir)"
 	else
-		echo "   debug kernel: cache miss, building (about 10 minutes, log: $log)"
+		echo "   debug kernel: cache miss, building (about 15 minutes, log: $log)"
 	fi
 	if DEBUG_TREE=$("$SCRIPTS/debug-kernel.sh" 2>"$log"); then
 		case_ok
@@ -997,7 +997,7 @@ stage_kcsan() {
 	if [ -f "$dir/.knhk-done" ]; then
 		echo "   KCSAN kernel: cache hit ($dir)"
 	else
-		echo "   KCSAN kernel: cache miss, building (about 8 minutes, log: $log)"
+		echo "   KCSAN kernel: cache miss, building (about 15 minutes, log: $log)"
 	fi
 	if tree=$("$SCRIPTS/debug-kernel-kcsan.sh" 2>"$log"); then
 		case_ok
