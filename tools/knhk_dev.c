@@ -40,10 +40,13 @@ static double now(void)
  * Find the replay<cpu> files and open those not open yet. The module
  * refuses an open with EAGAIN while relay has made a file but not yet
  * the buffer behind it (the instance is starting, or a CPU coming up):
- * that one stays pending, for the next scan, unless @final (the instance
- * is done: every file must open). Return: files still pending, or -errno.
+ * that one stays pending, for the next scan. No producer can have written
+ * to a buffer relay has not set up, so at the end (the instance's
+ * producers are done) a file still pending is an empty stream, not an
+ * error: a CPU may be coming up just then. Return: files still pending,
+ * or -errno.
  */
-static int dump_scan(struct knhk_dump *d, bool final)
+static int dump_scan(struct knhk_dump *d)
 {
 	struct knhk_stream *s;
 	struct dirent *de;
@@ -83,7 +86,7 @@ static int dump_scan(struct knhk_dump *d, bool final)
 		if (s->fd < 0) {
 			e = -errno;
 			s->fd = -1;
-			if (e != -EAGAIN || final)
+			if (e != -EAGAIN)
 				return e;
 			pending++;
 			continue;
@@ -181,7 +184,7 @@ static void *dump_main(void *arg)
 		 * unread stalls whatever writes to it.
 		 */
 		if (!d->nstreams || pending || stop || d->passes % 64 == 0) {
-			pending = dump_scan(d, stop);
+			pending = dump_scan(d);
 			if (pending < 0 && !d->fail)
 				dump_failed(d, pending, "cannot read");
 			if (pending < 0 && (stop || !d->nstreams))
