@@ -273,22 +273,31 @@ static void task_guards_hold(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, knhk_guards_hold(table, &u));
 }
 
-/* The TaskEnqueued hash covers the whole descriptor. */
+/*
+ * The TaskEnqueued hash covers the descriptor up to its last used field
+ * (digest version 3), and every field up to there.
+ */
 static void task_input_hash(struct kunit *test)
 {
 	struct knhk_task u = pure_task(1, 42);
 	struct knhk_task_x a, b;
 
 	KUNIT_ASSERT_EQ(test, knhk_task_import(&a, &u, KNHK_TASK_PLAIN), 0);
-	KUNIT_EXPECT_EQ(test, a.input_hash, xxh64(&u, sizeof(u), 0));
+	KUNIT_EXPECT_EQ(test, a.input_hash,
+			xxh64(&u, offsetof(struct knhk_task, guards), 0));
 	u.priority = KNHK_PRIO_LOW;
 	KUNIT_ASSERT_EQ(test, knhk_task_import(&b, &u, KNHK_TASK_PLAIN), 0);
 	KUNIT_EXPECT_NE(test, a.input_hash, b.input_hash);
+	u.nguards = 1;
+	u.guards[0] = 7;
+	KUNIT_ASSERT_EQ(test, knhk_task_import(&a, &u, KNHK_TASK_PLAIN), 0);
+	KUNIT_EXPECT_EQ(test, a.input_hash,
+			xxh64(&u, offsetof(struct knhk_task, guards[2]), 0));
 }
 
 /*
- * The replay stream carries a descriptor's first knhk_task_used_len()
- * bytes: everything after them must be zero in every valid descriptor.
+ * TaskEnqueued carries a descriptor's first knhk_task_used_len() bytes:
+ * everything after them must be zero in every valid descriptor.
  */
 static void task_used_len(struct kunit *test)
 {

@@ -67,7 +67,7 @@ bool knhk_slot_execute(struct knhk_lane *lane, struct knhk_slot *slot,
 	ev.hash = knhk_output_hash(t->task_id, slot->res.output,
 				   slot->res.status, slot->res.ticks);
 	knhk_chain_add(&lane->chain, &ev);
-	knhk_replay_put(inst, write, &ev, NULL, 0);
+	knhk_replay_put(inst, write, &ev, NULL);
 	preempt_enable();
 	return true;
 }

@@ -217,7 +217,7 @@ static u64 knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
 		.aux	= aux,
 	};
 
-	knhk_emit(inst, &ev, data, len);
+	knhk_emit(inst, &ev, data);
 	return ev.ts;
 }
 
@@ -233,12 +233,12 @@ static void knhk_log_enqueued(struct knhk_instance *inst,
 		.task_id	= t->task_id,
 		.lane		= lane,
 		.status		= ordered ? KNHK_EV_ORDERED : 0,
-		.len		= sizeof(struct knhk_task),
+		.len		= knhk_task_used_len(e->desc),
 		.hash		= t->input_hash,
 		.aux		= ordered ? e->ts : 0,
 	};
 
-	knhk_emit(inst, &ev, e->desc, knhk_task_used_len(e->desc));
+	knhk_emit(inst, &ev, e->desc);
 }
 
 /*

@@ -491,9 +491,7 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
  * @inst: the instance
  * @write: what knhk_replay_reserve() said
  * @ev: the event, complete with its sequence number
- * @data: its input data
- * @data_len: bytes of @data the stream carries, at most @ev->len; the
- *	record says @data_len (see knhk_emit())
+ * @data: its @ev->len bytes of input data
  *
  * The record (event, data, zero padding to 8 bytes) goes whole into one
  * sub-buffer: a reader that reads only finished sub-buffers then never
@@ -504,13 +502,12 @@ bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
  * consumed. A record split over two sub-buffers sent readers there.
  */
 void knhk_replay_put(struct knhk_instance *inst, bool write,
-		     const struct knhk_event *ev, const void *data,
-		     u32 data_len)
+		     const struct knhk_event *ev, const void *data)
 {
 	struct rchan *chan = inst->chan;
 	struct knhk_event *rec;
 	struct rchan_buf *buf;
-	size_t len = knhk_replay_rec_size(data_len);
+	size_t len = knhk_replay_rec_size(ev->len);
 	u8 *p;
 
 	if (!write)
@@ -522,10 +519,9 @@ void knhk_replay_put(struct knhk_instance *inst, bool write,
 	p = buf->data + buf->offset;
 	rec = (struct knhk_event *)p;
 	memcpy(rec, ev, sizeof(*ev));
-	rec->len = data_len;
-	if (data_len)
-		memcpy(p + sizeof(*ev), data, data_len);
-	memset(p + sizeof(*ev) + data_len, 0, len - sizeof(*ev) - data_len);
+	if (ev->len)
+		memcpy(p + sizeof(*ev), data, ev->len);
+	memset(p + sizeof(*ev) + ev->len, 0, len - sizeof(*ev) - ev->len);
 	/* The bytes before the offset that lets a reader see them. */
 	smp_wmb();
 	buf->offset += len;
@@ -588,20 +584,15 @@ bool knhk_replay_park(struct knhk_lane *lane, unsigned int cpu)
 /**
  * knhk_emit() - log an event of the submit path
  * @inst: the instance, with @inst->lock held
- * @ev: the event, but for its sequence number; @ev->len is the length the
- *	digest chains
- * @data: its input data
- * @data_len: bytes of @data the stream carries: @ev->len, or less when the
- *	rest is zero by validation (a task descriptor past its used part,
- *	knhk_task_used_len()); a reader restores the zeroes, so the record it
- *	ends up with is the one the digest chained
+ * @ev: the event, but for its sequence number
+ * @data: its @ev->len bytes of input data
  *
  * Waits while a lossless stream is full. A fatal signal ends the wait: the
  * event is counted as dropped (the process is going away, and with it the
  * instance).
  */
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
-	       const void *data, u32 data_len)
+	       const void *data)
 {
 	bool write;
 
@@ -609,12 +600,12 @@ void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
 		bool dying = fatal_signal_pending(current);
 
 		preempt_disable();
-		if (knhk_replay_reserve(inst, data_len, &write, dying))
+		if (knhk_replay_reserve(inst, ev->len, &write, dying))
 			break;
 		preempt_enable();
-		knhk_replay_wait(inst, data_len);
+		knhk_replay_wait(inst, ev->len);
 	}
 	knhk_chain_add(&inst->submit_chain, ev);
-	knhk_replay_put(inst, write, ev, data, data_len);
+	knhk_replay_put(inst, write, ev, data);
 	preempt_enable();
 }

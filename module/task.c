@@ -151,7 +151,7 @@ int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
 	}
 
 	t->task_id = u->task_id;
-	t->input_hash = xxh64(u, sizeof(*u), 0);
+	t->input_hash = xxh64(u, knhk_task_used_len(u), 0);
 	t->payload = u->payload;
 	t->kind = u->kind;
 	t->priority = u->priority;
@@ -165,8 +165,8 @@ int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
  *
  * Validation makes every guard past @u->nguards and every instruction past
  * @u->ninsns zero, so the descriptor is its first knhk_task_used_len()
- * bytes followed by zeroes: the replay stream carries only those (a PURE
- * task: 40 of 264 bytes), and a reader restores the rest.
+ * bytes followed by zeroes: TaskEnqueued carries and hashes only those (a
+ * PURE task: 40 of 264 bytes).
  *
  * Return: a multiple of 8, from offsetof(struct knhk_task, guards) to
  * sizeof(struct knhk_task).

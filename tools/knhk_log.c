@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,27 @@ static bool zero(const void *p, size_t len)
 	return true;
 }
 
+/*
+ * The length a TaskEnqueued record gives the descriptor in @data (@len
+ * bytes): up to its last used field, as the kernel's knhk_task_used_len().
+ * 0 if @data is too short to say or its counts are out of range.
+ */
+static uint32_t task_used_len(const void *data, uint32_t len)
+{
+	const size_t head = offsetof(struct knhk_task, guards);
+	struct knhk_task t;
+
+	if (len < head)
+		return 0;
+	memcpy(&t, data, head);
+	if (t.ninsns > KNHK_MAX_INSNS || t.nguards > KNHK_MAX_GUARDS)
+		return 0;
+	if (t.ninsns)
+		return offsetof(struct knhk_task, prog) +
+		       t.ninsns * sizeof(t.prog[0]);
+	return ALIGN8(head + t.nguards * sizeof(t.guards[0]));
+}
+
 /**
  * knhk_rec_check() - whether a record is one the kernel can write
  * @ev: the event
@@ -121,9 +143,7 @@ int knhk_rec_check(const struct knhk_event *ev, const void *data,
 		return seterr(err, KNHK_LOG_ECORRUPT, "bad data length %u", ev->len);
 	switch (ev->type) {
 	case KNHK_EV_TASK_ENQUEUED:
-		/* A stream may leave out the zeroes at the end (see rec_len()). */
-		ok = submit && task_lane && ev->len >= sizeof(ev->task_id) &&
-		     ev->len <= sizeof(struct knhk_task) && !(ev->len % 8) &&
+		ok = submit && task_lane && ev->len == task_used_len(data, ev->len) &&
 		     ev->status <= KNHK_EV_ORDERED && !ev->ticks &&
 		     (ev->status || !ev->aux) &&
 		     !memcmp(&ev->task_id, data, sizeof(ev->task_id));
@@ -302,18 +322,6 @@ void knhk_log_header_init(struct knhk_log_header *h,
 	h->kernel_events = dg->events;
 }
 
-/*
- * Data bytes of @ev in a log. The kernel's stream carries a TaskEnqueued
- * descriptor only up to its last used byte (validation makes the rest
- * zero); a log holds it whole, as the digest chained it: len is
- * sizeof(struct knhk_task) and the rest is restored as zeroes.
- */
-static size_t rec_len(const struct knhk_event *ev)
-{
-	return ev->type == KNHK_EV_TASK_ENQUEUED ? sizeof(struct knhk_task) :
-						   ev->len;
-}
-
 /**
  * knhk_log_build() - make a log from records in any order
  * @log: gets the log; free it with knhk_log_free()
@@ -340,7 +348,7 @@ int knhk_log_build(struct knhk_log *log, const struct knhk_log_header *hdr,
 		return -1;
 	qsort(recs, n, sizeof(*recs), rec_qcmp);
 	for (i = 0; i < n; i++)
-		size += EV_SIZE + ALIGN8(rec_len(recs[i].ev));
+		size += EV_SIZE + ALIGN8(recs[i].ev->len);
 	log->mem = malloc(size ? size : 1);
 	log->recs = malloc((n ? n : 1) * sizeof(*log->recs));
 	if (!log->mem || !log->recs) {
@@ -360,12 +368,11 @@ int knhk_log_build(struct knhk_log *log, const struct knhk_log_header *hdr,
 		}
 		next[s] = ev->seq + 1;
 		memcpy(p, ev, EV_SIZE);
-		((struct knhk_event *)p)->len = rec_len(ev);
-		memset(p + EV_SIZE, 0, ALIGN8(rec_len(ev)));
 		memcpy(p + EV_SIZE, recs[i].data, ev->len);
+		memset(p + EV_SIZE + ev->len, 0, ALIGN8(ev->len) - ev->len);
 		log->recs[k].ev = (const void *)p;
 		log->recs[k].data = p + EV_SIZE;
-		p += EV_SIZE + ALIGN8(rec_len(ev));
+		p += EV_SIZE + ALIGN8(ev->len);
 		k++;
 	}
 	free(next);
@@ -457,10 +464,6 @@ int knhk_log_parse(struct knhk_log *log, const void *buf, size_t len,
 				&log->n, err);
 	if (ret == KNHK_LOG_ETRUNC)
 		ret = KNHK_LOG_ECORRUPT;	/* data_size said otherwise */
-	for (i = 0; !ret && i < log->n; i++)
-		if (log->recs[i].ev->len != rec_len(log->recs[i].ev))
-			ret = seterr(err, KNHK_LOG_ECORRUPT,
-				     "record %zu: a log holds whole descriptors", i);
 	if (!ret && log->n != h->events)
 		ret = seterr(err, KNHK_LOG_ECORRUPT,
 			     "%zu records, the header says %llu", log->n,

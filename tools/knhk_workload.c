@@ -602,7 +602,9 @@ int knhk_wl_from_log(struct knhk_workload *w, const struct knhk_log *log,
 			continue;
 		switch (ev->type) {
 		case KNHK_EV_TASK_ENQUEUED:
-			memcpy(&t, data, sizeof(t));
+			/* The record ends at the last used field. */
+			memset(&t, 0, sizeof(t));
+			memcpy(&t, data, ev->len);
 			ret = knhk_wl_add_task(w, &t, ev->status == KNHK_EV_ORDERED,
 					       ev->aux);
 			break;

@@ -257,12 +257,11 @@ void knhk_replay_init(void);
 bool knhk_replay_reserve(struct knhk_instance *inst, u32 len, bool *write,
 			 bool force);
 void knhk_replay_put(struct knhk_instance *inst, bool write,
-		     const struct knhk_event *ev, const void *data,
-		     u32 data_len);
+		     const struct knhk_event *ev, const void *data);
 void knhk_replay_wait(struct knhk_instance *inst, u32 len);
 bool knhk_replay_park(struct knhk_lane *lane, unsigned int cpu);
 void knhk_emit(struct knhk_instance *inst, struct knhk_event *ev,
-	       const void *data, u32 data_len);
+	       const void *data);
 
 /* debugfs.c */
 void knhk_debugfs_instance(struct knhk_instance *inst);

@@ -32,7 +32,8 @@ struct knhk_insn_x {
  * @task_id: caller's id
  * @payload: PURE value, or the program's initial r0
  * @enqueue_ts: submit clock when the task was accepted
- * @input_hash: xxh64 of the descriptor as submitted, for TaskEnqueued
+ * @input_hash: xxh64 of the descriptor's used part (knhk_task_used_len()),
+ *	for TaskEnqueued
  * @kind: %KNHK_WORK_*
  * @priority: %KNHK_PRIO_*
  * @budget: tick budget, 1..%KNHK_MAX_BUDGET

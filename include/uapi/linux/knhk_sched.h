@@ -495,9 +495,11 @@ struct knhk_digest {
  * stamp the events); part of every digest, so userspace can tell whether it
  * recomputes the same thing. 2: an ordered task is stamped by the ordered
  * clock after its release's timestamp (version 1: after its own caller
- * timestamp, which could put it before its own enqueue).
+ * timestamp, which could put it before its own enqueue). 3: a TaskEnqueued
+ * record carries and hashes its descriptor only up to the last field it
+ * uses (version 2: the whole descriptor, zeroes and all).
  */
-#define KNHK_DIGEST_VERSION	2
+#define KNHK_DIGEST_VERSION	3
 
 /* Event types (knhk_event.type). */
 #define KNHK_EV_TASK_ENQUEUED	1
@@ -531,10 +533,10 @@ struct knhk_digest {
  * @len: bytes of input data that follow the record in the replay stream:
  *	the struct knhk_task (enqueued), the guard ids (state change), the
  *	values (shared state), watermark and flags as two __u64 (release).
- *	The stream carries a task descriptor only up to its last used field,
- *	a multiple of 8 bytes (40 for a PURE task without guards; the rest is
- *	zero by validation); the digest chains, and a log holds, the record
- *	with @len = sizeof(struct knhk_task) and the zeroes restored
+ *	A task descriptor is carried only up to its last used field, a
+ *	multiple of 8 bytes: with @ninsns, to the end of its last instruction;
+ *	without, to the end of its last guard id, rounded up (40 bytes for a
+ *	PURE task without guards). The rest is zero by validation.
  * @hash: executed: xxh64 of (task_id, output, status, ticks) as __u64,
  *	__u64, __u32, __u32; otherwise xxh64 of the input data
  * @aux: the timestamp of an enqueued ordered task; a release's watermark
