@@ -329,9 +329,44 @@ static void task_used_len(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, knhk_task_used_len(&p), sizeof(p));
 }
 
+/*
+ * Import and knhk_task_copy() leave a program's unused entries alone: a
+ * task imported over, and copied onto, garbage runs as a clean one does,
+ * and the copy writes nothing past its last instruction.
+ */
+static void task_copy_used_part(struct kunit *test)
+{
+	struct knhk_task p = prog_task(8, 3);
+	struct knhk_task_x *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	struct knhk_task_x *b = kunit_kmalloc(test, sizeof(*b), GFP_KERNEL);
+	struct knhk_task_x *c = kunit_kmalloc(test, sizeof(*c), GFP_KERNEL);
+	struct knhk_result ra, rc;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p.prog[0] = insn(KNHK_OP_LDI, 1, 0, 2);
+	p.prog[1] = insn(KNHK_OP_ADD, 0, 1, 0);
+	p.prog[2] = insn(KNHK_OP_MIX, 0, 0, 0);
+	memset(b, 0xa5, sizeof(*b));
+	memset(c, 0x5a, sizeof(*c));
+	KUNIT_ASSERT_EQ(test, knhk_task_import(a, &p, KNHK_TASK_PLAIN), 0);
+	KUNIT_ASSERT_EQ(test, knhk_task_import(b, &p, KNHK_TASK_PLAIN), 0);
+	knhk_task_copy(c, b);
+	knhk_task_run(a, NULL, &ra);
+	knhk_task_run(c, NULL, &rc);
+	KUNIT_EXPECT_EQ(test, ra.output, rc.output);
+	KUNIT_EXPECT_EQ(test, ra.status, rc.status);
+	KUNIT_EXPECT_EQ(test, ra.ticks, rc.ticks);
+	KUNIT_EXPECT_EQ(test, c->prog[3].op, 0x5a);
+	KUNIT_EXPECT_EQ(test, c->prog[KNHK_MAX_INSNS - 1].imm,
+			0x5a5a5a5a5a5a5a5aULL);
+}
+
 static struct kunit_case knhk_task_cases[] = {
 	KUNIT_CASE(task_guards_hold),
 	KUNIT_CASE(task_input_hash),
+	KUNIT_CASE(task_copy_used_part),
 	KUNIT_CASE(task_mix64_known_answer),
 	KUNIT_CASE(task_pure_runs_one_tick),
 	KUNIT_CASE(task_every_opcode),

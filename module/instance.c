@@ -341,7 +341,7 @@ static void knhk_accept_plain(struct knhk_instance *inst,
 	e->task.enqueue_ts = knhk_clock_tick(&inst->submit_clock);
 	trace_knhk_submit(inst, &e->task, 0, false);
 	slot = &lane->slots[knhk_ring_slot(&lane->ring, KNHK_STAGE_SUBMIT, 0)];
-	slot->task = e->task;
+	knhk_task_copy(&slot->task, &e->task);
 	knhk_ring_advance(&lane->ring, KNHK_STAGE_SUBMIT, 1);
 	WRITE_ONCE(lane->nr_enqueued, lane->nr_enqueued + 1);
 	knhk_log_enqueued(inst, e, lane->id, false);
@@ -483,7 +483,7 @@ static u32 knhk_run_ordered(struct knhk_instance *inst, bool all,
 		u32 s = knhk_ring_slot(&ord->ring, KNHK_STAGE_SUBMIT, 0);
 
 		slot = &ord->slots[s];
-		slot->task = item.task;
+		knhk_task_copy(&slot->task, &item.task);
 		trace_knhk_release(inst, &item, release_ts);
 		/* A full lossless stream holds a release up, but not a kill. */
 		while (!knhk_slot_execute(ord, slot, inst->shared, release_ts,

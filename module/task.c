@@ -112,7 +112,7 @@ static int knhk_prog_import(struct knhk_task_x *t, const struct knhk_task *u,
  * (so that they can be given a meaning later).
  * Guards are only checked for range here; whether they hold is the
  * instance's business (knhk_guards_hold()). @t->enqueue_ts and
- * @t->guard_failed are left 0.
+ * @t->guard_failed are left 0, @t->prog past @t->ninsns untouched.
  *
  * Return: 0, or -EINVAL if any field is out of range.
  */
@@ -121,7 +121,8 @@ int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
 {
 	unsigned int i;
 
-	memset(t, 0, sizeof(*t));
+	/* Only @t->ninsns instructions are ever read: see knhk_task_copy(). */
+	memset(t, 0, offsetof(struct knhk_task_x, prog));
 	if (u->priority > KNHK_PRIO_LOW || u->reserved ||
 	    u->budget < 1 || u->budget > KNHK_MAX_BUDGET ||
 	    u->nguards > KNHK_MAX_GUARDS || u->ninsns > KNHK_MAX_INSNS)

@@ -10,6 +10,8 @@
 #ifndef _KNHK_TASK_H
 #define _KNHK_TASK_H
 
+#include <linux/stddef.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <uapi/linux/knhk_sched.h>
 
@@ -39,7 +41,7 @@ struct knhk_insn_x {
  * @budget: tick budget, 1..%KNHK_MAX_BUDGET
  * @ninsns: instructions in @prog
  * @guard_failed: the guards did not hold at submission; the task is not run
- * @prog: the program
+ * @prog: the program; entries past @ninsns are undefined
  */
 struct knhk_task_x {
 	u64 task_id;
@@ -76,6 +78,21 @@ enum knhk_task_origin {
 	KNHK_TASK_PLAIN,
 	KNHK_TASK_ORDERED,
 };
+
+/**
+ * knhk_task_copy() - copy a task, its program only as far as it goes
+ * @dst: the copy
+ * @src: the task
+ *
+ * A PURE task is 40 bytes of its 168; this runs once per task on the
+ * submit path.
+ */
+static inline void knhk_task_copy(struct knhk_task_x *dst,
+				  const struct knhk_task_x *src)
+{
+	memcpy(dst, src, offsetof(struct knhk_task_x, prog) +
+			 src->ninsns * sizeof(src->prog[0]));
+}
 
 u64 knhk_mix64(u64 x);
 int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
