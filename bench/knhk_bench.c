@@ -507,7 +507,8 @@ static void *bulk_main(void *arg)
 	while (!n) {
 		if (atomic_load(&b->stop))
 			return NULL;
-		usleep(20000);	/* relay's files settle (see knhk_dev.c) */
+		/* Until every file opens: EAGAIN while relay sets a buffer up. */
+		usleep(20000);
 		n = bulk_open_all(b, fds, 64);
 	}
 	for (;;) {
@@ -562,9 +563,8 @@ static double run_replay(const struct bcase *c)
 	}
 	warm_up(fd);
 	/*
-	 * Let the readers find and open the files (relay's settle time, see
-	 * knhk_dev.c) and drain the warm-up before the clock starts; every
-	 * mode waits alike.
+	 * Let the readers find and open the files and drain the warm-up
+	 * before the clock starts; every mode waits alike.
 	 */
 	usleep(50000);
 	t0 = pipelined(fd);
