@@ -300,7 +300,8 @@ make_table() {
 			next
 		}
 		if (before != "") {
-			b = " " show(bmed, bunit, ours)
+			# A row the baseline run did not measure at all.
+			b = (ours in bmed) ? " " show(bmed, bunit, ours) : " —"
 			if ((ours in bmed) && (peer in bmed))
 				b = b sprintf(" (%.2f×)", bmed[ours] / bmed[peer])
 			b = b " |"
