@@ -593,12 +593,15 @@ $table
   never leaves the submitting CPU; a task is handed to a worker on
   another vCPU that must be woken, and a completion read back. Under TCG
   a cross-vCPU wakeup costs hundreds of microseconds at -smp 4 (above),
-  and tens at -smp 2; at -smp 1 the ratio is about 9×. Closing it here: a
-  worker that polls briefly before it sleeps, so that a stream of batches
-  does not pay a wakeup each; under TCG on two cores that poll would take
-  the host core the submitter needs, so it needs real hardware to judge,
-  where a wakeup costs microseconds and the gap is expected to be far
-  smaller.
+  and tens at -smp 2; at -smp 1 the ratio is about 9×. A worker that
+  polls briefly before it sleeps, so that a stream of batches does not
+  pay a wakeup each, was tried and left out: at -smp 2 (07:35 UTC, 5
+  repetitions, a trial module against the same module without it) a
+  20 µs poll made b64 end to end 2.60 → 2.95 µs/task and a 100 µs poll
+  4.20, ENQUEUE end to end 50 → 74 and 117 µs, because the polling vCPU
+  takes the host core the submitter needs. It needs real hardware to
+  judge, where a wakeup costs microseconds and the gap is expected to be
+  far smaller; this host cannot show it.
 - **\`knhkctl replay dump\` against \`knhkctl run\` (target ≥ 0.8×).** Was
   0.27×: knhkctl's reader opened the replay files a third of a second
   after it found them while the submit path waited on a full lossless
