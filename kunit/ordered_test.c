@@ -20,9 +20,9 @@ static struct knhk_instance *heap_instance(struct kunit *test, u32 size)
 
 static void push(struct knhk_instance *inst, u64 ts, u64 task_id, u32 lane)
 {
-	struct knhk_batch_entry e = { .ts = ts, .task.task_id = task_id };
+	struct knhk_task_x t = { .task_id = task_id };
 
-	knhk_ordered_push(inst, &e, lane);
+	knhk_ordered_push(inst, &t, ts, lane);
 }
 
 /* The seed's example: stamped 10 then 5, the 5 comes out first. */

@@ -222,10 +222,10 @@ static u64 knhk_log_input(struct knhk_instance *inst, u32 type, u32 what,
 }
 
 static void knhk_log_enqueued(struct knhk_instance *inst,
+			      const struct knhk_task_x *t,
 			      const struct knhk_batch_entry *e, u32 lane,
 			      bool ordered)
 {
-	const struct knhk_task_x *t = &e->task;
 	struct knhk_event ev = {
 		.type		= KNHK_EV_TASK_ENQUEUED,
 		.source		= KNHK_SRC_SUBMIT,
@@ -234,21 +234,22 @@ static void knhk_log_enqueued(struct knhk_instance *inst,
 		.lane		= lane,
 		.status		= ordered ? KNHK_EV_ORDERED : 0,
 		.len		= knhk_task_used_len(e->desc),
-		.hash		= t->input_hash,
 		.aux		= ordered ? e->ts : 0,
 	};
 
+	ev.hash = xxh64(e->desc, ev.len, 0);
 	knhk_emit(inst, &ev, e->desc);
 }
 
 /*
- * Validate a whole submission into @inst->batch, with @lock held. On
+ * Check a whole submission, with @lock held, filling @inst->batch. On
  * -EINVAL, @sb->bad_index names the first bad entry.
  *
- * The caller's array is copied in with one copy_from_user() and validated
- * where it landed; the replay stream takes the descriptors from there. If
+ * The caller's array is copied in with one copy_from_user() and checked
+ * where it landed; each task is loaded from there into its slot when it is
+ * accepted, and the replay stream takes the descriptors from there too. If
  * the copy stops short (a hole in the array), the entries before the hole
- * are still validated first, so a bad one among them is -EINVAL as if they
+ * are still checked first, so a bad one among them is -EINVAL as if they
  * had been copied one at a time; otherwise -EFAULT.
  */
 static int knhk_batch_import(struct knhk_instance *inst,
@@ -275,25 +276,36 @@ static int knhk_batch_import(struct knhk_instance *inst,
 		} else {
 			u = (const struct knhk_task *)p;
 		}
-		if (ts > KNHK_TS_MAX || knhk_task_import(&e->task, u, origin)) {
+		if (ts > KNHK_TS_MAX || knhk_task_check(u, origin)) {
 			sb->bad_index = i;
 			return -EINVAL;
 		}
-		e->task.guard_failed = !knhk_guards_hold(inst->guards, u);
-		e->ts = ts;
 		e->desc = u;
+		e->ts = ts;
+		e->guard_failed = !knhk_guards_hold(inst->guards, u);
 	}
 	return left ? -EFAULT : 0;
 }
 
-/* Lanes with newly published tasks whose workers have not been kicked. */
+/*
+ * Publish the tasks written into the lanes in @kick, each lane's cursor
+ * advanced once, and kick their workers.
+ */
 static void knhk_kick_lanes(struct knhk_instance *inst, unsigned long *kick)
 {
 	u32 l;
 
-	/* knhk_lane_kick() orders the publication before what it reads. */
-	for_each_set_bit(l, kick, inst->nr_lanes)
-		knhk_lane_kick(&inst->lanes[l]);
+	for_each_set_bit(l, kick, inst->nr_lanes) {
+		struct knhk_lane *lane = &inst->lanes[l];
+
+		knhk_ring_advance(&lane->ring, KNHK_STAGE_SUBMIT,
+				  lane->unpublished);
+		WRITE_ONCE(lane->nr_enqueued,
+			   lane->nr_enqueued + lane->unpublished);
+		lane->unpublished = 0;
+		/* knhk_lane_kick() orders the publication before what it reads. */
+		knhk_lane_kick(lane);
+	}
 	bitmap_zero(kick, KNHK_MAX_LANES);
 }
 
@@ -311,7 +323,8 @@ static bool knhk_below_limit(struct knhk_instance *inst)
 static bool knhk_has_room(struct knhk_instance *inst, struct knhk_lane *lane)
 {
 	return knhk_below_limit(inst) &&
-	       (lane ? knhk_ring_ready(&lane->ring, KNHK_STAGE_SUBMIT) :
+	       (lane ? knhk_ring_ready(&lane->ring, KNHK_STAGE_SUBMIT) >
+		       lane->unpublished :
 		knhk_ordered_room(inst));
 }
 
@@ -332,34 +345,36 @@ static int knhk_wait_room(struct knhk_instance *inst, struct knhk_lane *lane,
 	return wait_event_interruptible(inst->wq, knhk_has_room(inst, lane));
 }
 
+/* Write a task into @lane's next free slot, to be published by a kick. */
 static void knhk_accept_plain(struct knhk_instance *inst,
-			      struct knhk_batch_entry *e, struct knhk_lane *lane,
-			      unsigned long *kick)
+			      const struct knhk_batch_entry *e,
+			      struct knhk_lane *lane, unsigned long *kick)
 {
-	struct knhk_slot *slot;
+	u32 s = knhk_ring_slot(&lane->ring, KNHK_STAGE_SUBMIT,
+			       lane->unpublished++);
+	struct knhk_task_x *t = &lane->slots[s].task;
 
-	e->task.enqueue_ts = knhk_clock_tick(&inst->submit_clock);
-	trace_knhk_submit(inst, &e->task, 0, false);
-	slot = &lane->slots[knhk_ring_slot(&lane->ring, KNHK_STAGE_SUBMIT, 0)];
-	knhk_task_copy(&slot->task, &e->task);
-	knhk_ring_advance(&lane->ring, KNHK_STAGE_SUBMIT, 1);
-	WRITE_ONCE(lane->nr_enqueued, lane->nr_enqueued + 1);
-	knhk_log_enqueued(inst, e, lane->id, false);
+	knhk_task_load(t, e->desc, e->guard_failed);
+	t->enqueue_ts = knhk_clock_tick(&inst->submit_clock);
+	trace_knhk_submit(inst, t, 0, false);
+	knhk_log_enqueued(inst, t, e, lane->id, false);
 	__set_bit(lane->id, kick);
 }
 
 static void knhk_accept_ordered(struct knhk_instance *inst,
-				struct knhk_batch_entry *e)
+				const struct knhk_batch_entry *e)
 {
 	struct knhk_lane *ord = knhk_ordered_lane(inst);
-	u32 lane = knhk_task_lane(inst, e->task.task_id);
+	u32 lane = knhk_task_lane(inst, e->desc->task_id);
+	struct knhk_task_x t;
 
+	knhk_task_load(&t, e->desc, e->guard_failed);
 	/* Receive rule: the caller's timestamp happened before this. */
-	e->task.enqueue_ts = knhk_clock_recv(&inst->submit_clock, e->ts);
-	trace_knhk_submit(inst, &e->task, e->ts, true);
-	knhk_ordered_push(inst, e, lane);
+	t.enqueue_ts = knhk_clock_recv(&inst->submit_clock, e->ts);
+	trace_knhk_submit(inst, &t, e->ts, true);
+	knhk_ordered_push(inst, &t, e->ts, lane);
 	WRITE_ONCE(ord->nr_enqueued, ord->nr_enqueued + 1);
-	knhk_log_enqueued(inst, e, lane, true);
+	knhk_log_enqueued(inst, &t, e, lane, true);
 }
 
 /*
@@ -373,7 +388,7 @@ static void knhk_batch_order(const struct knhk_instance *inst, u32 count,
 
 	for (prio = KNHK_PRIO_HIGH; prio <= KNHK_PRIO_LOW; prio++)
 		for (i = 0; i < count; i++)
-			if (inst->batch[i].task.priority == prio)
+			if (inst->batch[i].desc->priority == prio)
 				order[k++] = i;
 }
 
@@ -434,12 +449,12 @@ int knhk_instance_submit(struct knhk_instance *inst, struct knhk_submit *sb,
 	knhk_batch_order(inst, sb->count, order);
 	bitmap_zero(kick, KNHK_MAX_LANES);
 	for (k = sb->accepted; k < sb->count; k++) {
-		struct knhk_batch_entry *e = &inst->batch[order[k]];
+		const struct knhk_batch_entry *e = &inst->batch[order[k]];
 		struct knhk_lane *lane = NULL;
 
 		if (!ordered)
 			lane = &inst->lanes[knhk_task_lane(inst,
-							   e->task.task_id)];
+							   e->desc->task_id)];
 		knhk_perturb(true);
 		ret = knhk_wait_room(inst, lane, kick, nonblock);
 		if (ret)

@@ -106,18 +106,19 @@ u32 knhk_ordered_room(struct knhk_instance *inst)
 /**
  * knhk_ordered_push() - queue an accepted ordered task
  * @inst: the instance, with @inst->lock held and knhk_ordered_room() > 0
- * @e: the task, stamped, with its caller timestamp
+ * @t: the task, stamped
+ * @ts: its caller's timestamp
  * @lane: its lane
  */
 void knhk_ordered_push(struct knhk_instance *inst,
-		       const struct knhk_batch_entry *e, u32 lane)
+		       const struct knhk_task_x *t, u64 ts, u32 lane)
 {
 	struct knhk_ordered_item *item = &inst->heap[inst->heap_nr];
 
-	item->ts = e->ts;
+	item->ts = ts;
 	item->seq = inst->ordered_seq++;
 	item->lane = lane;
-	item->task = e->task;
+	knhk_task_copy(&item->task, t);
 	knhk_heap_sift_up(inst->heap, inst->heap_nr++);
 }
 

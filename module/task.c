@@ -2,7 +2,7 @@
 /*
  * task.c - validation and execution of tasks
  *
- * Validation is complete: once knhk_task_import() accepts a task, running it
+ * Validation is complete: once knhk_task_check() accepts a task, running it
  * cannot fail, read out of bounds or depend on anything but the task and the
  * state slots it names.
  */
@@ -11,7 +11,6 @@
 #include <linux/kernel.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
-#include <linux/xxhash.h>
 
 #include <knhk/task.h>
 
@@ -77,8 +76,8 @@ static bool knhk_mem_is_zero(const void *p, size_t len)
 	return !len || (!*(const u8 *)p && !memcmp(p, p + 1, len - 1));
 }
 
-static int knhk_prog_import(struct knhk_task_x *t, const struct knhk_task *u,
-			    enum knhk_task_origin origin)
+static int knhk_prog_check(const struct knhk_task *u,
+			   enum knhk_task_origin origin)
 {
 	unsigned int i;
 
@@ -91,18 +90,12 @@ static int knhk_prog_import(struct knhk_task_x *t, const struct knhk_task *u,
 		    in->reserved || knhk_op_check(in, origin) ||
 		    !knhk_op_unused_zero(in))
 			return -EINVAL;
-		t->prog[i].op = in->op;
-		t->prog[i].dst = in->dst;
-		t->prog[i].src = in->src;
-		t->prog[i].imm = in->imm;
 	}
-	t->ninsns = u->ninsns;
 	return 0;
 }
 
 /**
- * knhk_task_import() - validate a task descriptor and convert it
- * @t: the validated task
+ * knhk_task_check() - validate a task descriptor
  * @u: the descriptor as submitted
  * @origin: how it was submitted, which decides what state it may touch
  *
@@ -111,18 +104,16 @@ static int knhk_prog_import(struct knhk_task_x *t, const struct knhk_task *u,
  * reserved entries, and the fields an instruction does not use, are zero
  * (so that they can be given a meaning later).
  * Guards are only checked for range here; whether they hold is the
- * instance's business (knhk_guards_hold()). @t->enqueue_ts and
- * @t->guard_failed are left 0, @t->prog past @t->ninsns untouched.
+ * instance's business (knhk_guards_hold()). Nothing is written: a batch is
+ * checked whole, where it was copied in, before any task is accepted, and
+ * knhk_task_load() then writes each one straight into its slot.
  *
  * Return: 0, or -EINVAL if any field is out of range.
  */
-int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
-		     enum knhk_task_origin origin)
+int knhk_task_check(const struct knhk_task *u, enum knhk_task_origin origin)
 {
 	unsigned int i;
 
-	/* Only @t->ninsns instructions are ever read: see knhk_task_copy(). */
-	memset(t, 0, offsetof(struct knhk_task_x, prog));
 	if (u->priority > KNHK_PRIO_LOW || u->reserved ||
 	    u->budget < 1 || u->budget > KNHK_MAX_BUDGET ||
 	    u->nguards > KNHK_MAX_GUARDS || u->ninsns > KNHK_MAX_INSNS)
@@ -140,29 +131,48 @@ int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
 
 	switch (u->kind) {
 	case KNHK_WORK_PURE:
-		if (u->ninsns)
-			return -EINVAL;
-		break;
+		return u->ninsns ? -EINVAL : 0;
 	case KNHK_WORK_PROGRAM:
-		if (knhk_prog_import(t, u, origin))
-			return -EINVAL;
-		break;
+		return knhk_prog_check(u, origin);
 	default:
 		return -EINVAL;
 	}
+}
+
+/**
+ * knhk_task_load() - convert a checked descriptor into a task
+ * @t: the task: a ring slot or an ordered queue entry
+ * @u: the descriptor, accepted by knhk_task_check()
+ * @guard_failed: whether its guards failed (knhk_guards_hold())
+ *
+ * Writes @t's header and its first @u->ninsns instructions, nothing past
+ * them: only those are ever read (a PURE task is 32 bytes of the 160).
+ * @t->enqueue_ts is left 0 for the caller to stamp.
+ */
+void knhk_task_load(struct knhk_task_x *t, const struct knhk_task *u,
+		    bool guard_failed)
+{
+	unsigned int i;
 
 	t->task_id = u->task_id;
-	t->input_hash = xxh64(u, knhk_task_used_len(u), 0);
 	t->payload = u->payload;
+	t->enqueue_ts = 0;
 	t->kind = u->kind;
 	t->priority = u->priority;
 	t->budget = u->budget;
-	return 0;
+	t->ninsns = u->ninsns;
+	t->guard_failed = guard_failed;
+	for (i = 0; i < u->ninsns; i++) {
+		t->prog[i].op = u->prog[i].op;
+		t->prog[i].dst = u->prog[i].dst;
+		t->prog[i].src = u->prog[i].src;
+		t->prog[i].imm = u->prog[i].imm;
+	}
 }
 
 /**
  * knhk_task_used_len() - bytes of a descriptor that can be non-zero
- * @u: the descriptor, validated by knhk_task_import()
+ * @u: the descriptor, accepted by knhk_task_check()
  *
  * Validation makes every guard past @u->nguards and every instruction past
  * @u->ninsns zero, so the descriptor is its first knhk_task_used_len()
@@ -184,7 +194,7 @@ u32 knhk_task_used_len(const struct knhk_task *u)
 /**
  * knhk_guards_hold() - whether every guard a task names is set
  * @table: the guard table, %KNHK_GUARD_IDS bits
- * @u: the task, validated by knhk_task_import()
+ * @u: the task, accepted by knhk_task_check()
  *
  * Return: true if the task may run; a task without guards always may.
  */
@@ -236,7 +246,7 @@ static void knhk_insn_run(const struct knhk_insn_x *in, u64 *r, u64 *state)
 
 /**
  * knhk_task_run() - execute a validated task
- * @t: the task, accepted by knhk_task_import()
+ * @t: the task, loaded by knhk_task_load()
  * @state: the state slots its program may use: the lane's for a plain task,
  *	the instance's shared state for an ordered one
  * @res: the result

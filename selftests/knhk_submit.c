@@ -384,14 +384,18 @@ static void *reader_fn(void *arg)
 }
 
 /*
- * A blocking batch larger than the in-flight limit waits for the reader
- * and is accepted whole.
+ * Submit @n tasks (ids 0, @stride, 2 * @stride, ...) in one blocking batch
+ * to an instance of @lanes lanes of @ring slots and @cq in flight, while a
+ * reader thread reads completions slowly: the batch is accepted whole and
+ * every completion matches the model.
  */
-TEST(submit_blocks_until_read)
+static void batch_waits_for_reader(struct __test_metadata *_metadata,
+				   __u32 lanes, __u32 ring, __u32 cq,
+				   int n, int stride)
 {
 	struct knhk_task t[200];
-	struct core_model *m = cm_new(4, 256);
-	struct reader r = { .n = 200 };
+	struct core_model *m = cm_new(lanes, 256);
+	struct reader r = { .n = n };
 	struct knhk_submit sb;
 	pthread_t th;
 	bool *seen;
@@ -399,25 +403,84 @@ TEST(submit_blocks_until_read)
 	int fd = open_dev(_metadata, 0), i;
 
 	ASSERT_NE(NULL, m);
-	r.c = calloc(200, sizeof(*r.c));
-	seen = calloc(200, sizeof(*seen));
+	ASSERT_GE(200, n);
+	r.c = calloc(n, sizeof(*r.c));
+	seen = calloc(n, sizeof(*seen));
 	ASSERT_NE(NULL, r.c);
 	ASSERT_NE(NULL, seen);
-	ASSERT_EQ(0, core_config(fd, 0, 4, 16, 16));
-	for (i = 0; i < 200; i++)
-		core_gen_task(&t[i], i, false, false, &s);
-	cm_submit(m, t, 200);
+	ASSERT_EQ(0, core_config(fd, 0, lanes, ring, cq));
+	for (i = 0; i < n; i++)
+		core_gen_task(&t[i], i * stride, false, false, &s);
+	cm_submit(m, t, n);
 	r.fd = fd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, reader_fn, &r));
-	EXPECT_EQ(0, core_submit(fd, t, 200, &sb));
-	EXPECT_EQ(200, sb.accepted);
+	EXPECT_EQ(0, core_submit(fd, t, n, &sb));
+	EXPECT_EQ(n, sb.accepted);
 	pthread_join(th, NULL);
-	ASSERT_EQ(200, r.got);
-	for (i = 0; i < 200; i++)
+	ASSERT_EQ(n, r.got);
+	for (i = 0; i < n; i++)
 		CM_EXPECT_MATCH(m, &r.c[i], seen);
 	EXPECT_EQ(0, core_read_empty(fd));
 	free(seen);
 	free(r.c);
+	cm_free(m);
+	close(fd);
+}
+
+/*
+ * A blocking batch larger than the in-flight limit waits for the reader
+ * and is accepted whole.
+ */
+TEST(submit_blocks_until_read)
+{
+	batch_waits_for_reader(_metadata, 4, 16, 16, 200, 1);
+}
+
+/*
+ * The same when a lane's ring is the limit: 64 tasks for one lane of 4
+ * slots. The tasks a call has written into a ring reach the worker before
+ * the call waits for room, or the batch would wait forever.
+ */
+TEST(batch_over_ring_blocks_until_read)
+{
+	batch_waits_for_reader(_metadata, 2, 4, 8, 64, 2);
+}
+
+/*
+ * A batch for one lane stops where its ring is full, under O_NONBLOCK, even
+ * though the in-flight limit has room: 4 of 8 accepted, EAGAIN; once those
+ * are read, the same call accepts the rest.
+ */
+TEST(batch_fills_one_ring_nonblock)
+{
+	struct knhk_task t[8];
+	struct core_model *m = cm_new(2, 64);
+	struct knhk_lane_stats ls[2];
+	struct knhk_submit sb;
+	struct knhk_stats st;
+	__u64 s = 0x41;
+	int fd = open_dev(_metadata, O_NONBLOCK), i;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, core_config(fd, 0, 2, 4, 8));
+	for (i = 0; i < 8; i++)
+		core_gen_task(&t[i], 2 * i, false, false, &s);	/* lane 0 */
+	core_sb(&sb, t, 8);
+	EXPECT_EQ(-EAGAIN, knhk_ioctl(fd, KNHK_IOC_SUBMIT, &sb));
+	EXPECT_EQ(4, sb.accepted);
+	EXPECT_EQ(4, core_submitted(fd));
+	ASSERT_EQ(0, knhk_stats(fd, &st, ls, 2));
+	EXPECT_EQ(4, ls[0].enqueued);
+	EXPECT_EQ(0, ls[1].enqueued);
+	cm_batch_part(m, t, NULL, 8, 0, 4);
+	ASSERT_EQ(0, knhk_barrier(fd));
+	read_check(_metadata, fd, m, 4);
+
+	EXPECT_EQ(0, knhk_ioctl(fd, KNHK_IOC_SUBMIT, &sb));
+	EXPECT_EQ(8, sb.accepted);
+	cm_batch_part(m, t, NULL, 8, 4, 8);
+	ASSERT_EQ(0, knhk_barrier(fd));
+	read_check(_metadata, fd, m, 4);
 	cm_free(m);
 	close(fd);
 }

@@ -66,7 +66,9 @@ struct knhk_instance;
  * @flags: %KNHK_LANE_QUEUED
  * @qcpu: while queued: the CPU whose ready list holds the lane
  * @ready: entry in a worker's ready list (under that worker's lock)
- * @nr_enqueued: tasks accepted (submit path only)
+ * @nr_enqueued: tasks published to the worker (submit path only)
+ * @unpublished: tasks written into slots past the submit cursor, published
+ *	once per call or before waiting for room (submit path only)
  * @steps: step mode: tasks the worker may still run (run-cycle adds)
  * @clock: the lane's Lamport clock (its worker only)
  * @chain: the lane's events (its worker only)
@@ -90,10 +92,11 @@ struct knhk_lane {
 	atomic_t steps;
 
 	/*
-	 * Written per task by the submit path: not on the line above, which
-	 * the worker and the reader read for every batch.
+	 * Written by the submit path: not on the line above, which the worker
+	 * and the reader read for every batch.
 	 */
 	u64 nr_enqueued ____cacheline_aligned_in_smp;
+	u32 unpublished;
 
 	/* Owned by the lane's current worker. */
 	struct knhk_clock clock ____cacheline_aligned_in_smp;
@@ -117,16 +120,17 @@ struct knhk_ordered_item {
 };
 
 /**
- * struct knhk_batch_entry - one validated entry of a submission
- * @task: the task, guards evaluated
+ * struct knhk_batch_entry - one checked entry of a submission
+ * @desc: the descriptor as submitted, in the instance's copy of the
+ *	caller's array (@batch_in): checked there, loaded from there straight
+ *	into its slot or ordered queue entry, and streamed from there
  * @ts: caller's timestamp, for an ordered task
- * @desc: the descriptor as submitted, for the replay stream: in the
- *	instance's copy of the caller's array (@batch_in), not copied again
+ * @guard_failed: its guards did not hold when the batch was checked
  */
 struct knhk_batch_entry {
-	struct knhk_task_x task;
-	u64 ts;
 	const struct knhk_task *desc;
+	u64 ts;
+	bool guard_failed;
 };
 
 /**
@@ -244,7 +248,7 @@ int knhk_ordered_alloc(struct knhk_instance *inst);
 void knhk_ordered_free(struct knhk_instance *inst);
 u32 knhk_ordered_room(struct knhk_instance *inst);
 void knhk_ordered_push(struct knhk_instance *inst,
-		       const struct knhk_batch_entry *e, u32 lane);
+		       const struct knhk_task_x *t, u64 ts, u32 lane);
 bool knhk_ordered_pop(struct knhk_instance *inst, bool all, u64 watermark,
 		      struct knhk_ordered_item *item);
 

@@ -2,10 +2,10 @@
 /*
  * task.h - the task model: validated task, its execution, its result
  *
- * A task is checked and converted once, on the submit path, into the compact
- * form below; execution then needs no checks at all. Nothing here depends on
- * the CPU, the time or the instance: the same task with the same state gives
- * the same result everywhere.
+ * A task is checked once, on the submit path, and converted into the compact
+ * form below as it is written into its slot; execution then needs no checks
+ * at all. Nothing here depends on the CPU, the time or the instance: the
+ * same task with the same state gives the same result everywhere.
  */
 #ifndef _KNHK_TASK_H
 #define _KNHK_TASK_H
@@ -34,8 +34,6 @@ struct knhk_insn_x {
  * @task_id: caller's id
  * @payload: PURE value, or the program's initial r0
  * @enqueue_ts: submit clock when the task was accepted
- * @input_hash: xxh64 of the descriptor's used part (knhk_task_used_len()),
- *	for TaskEnqueued
  * @kind: %KNHK_WORK_*
  * @priority: %KNHK_PRIO_*
  * @budget: tick budget, 1..%KNHK_MAX_BUDGET
@@ -47,7 +45,6 @@ struct knhk_task_x {
 	u64 task_id;
 	u64 payload;
 	u64 enqueue_ts;
-	u64 input_hash;
 	u8 kind;
 	u8 priority;
 	u8 budget;
@@ -84,8 +81,8 @@ enum knhk_task_origin {
  * @dst: the copy
  * @src: the task
  *
- * A PURE task is 40 bytes of its 168; this runs once per task on the
- * submit path.
+ * A PURE task is 32 bytes of its 160; this runs once per ordered task on
+ * release.
  */
 static inline void knhk_task_copy(struct knhk_task_x *dst,
 				  const struct knhk_task_x *src)
@@ -95,8 +92,9 @@ static inline void knhk_task_copy(struct knhk_task_x *dst,
 }
 
 u64 knhk_mix64(u64 x);
-int knhk_task_import(struct knhk_task_x *t, const struct knhk_task *u,
-		     enum knhk_task_origin origin);
+int knhk_task_check(const struct knhk_task *u, enum knhk_task_origin origin);
+void knhk_task_load(struct knhk_task_x *t, const struct knhk_task *u,
+		    bool guard_failed);
 u32 knhk_task_used_len(const struct knhk_task *u);
 bool knhk_guards_hold(const unsigned long *table, const struct knhk_task *u);
 void knhk_task_run(const struct knhk_task_x *t, u64 *state,
