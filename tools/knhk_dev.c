@@ -342,9 +342,26 @@ int knhk_dump_stop(struct knhk_dump *d, char *err)
 	return knhk_read_dropped(d->dir, &d->dropped, err);
 }
 
+/* Give the stream buffers, which @log's records point into, to @log. */
+static int dump_hand_over(struct knhk_dump *d, struct knhk_log *log)
+{
+	int i;
+
+	log->held = calloc(d->nstreams + 1, sizeof(*log->held));
+	if (!log->held)
+		return -1;
+	for (i = 0; i < d->nstreams; i++) {
+		log->held[log->nheld++] = d->streams[i].buf;
+		d->streams[i].buf = NULL;
+		d->streams[i].len = 0;
+		d->streams[i].room = 0;
+	}
+	return 0;
+}
+
 /**
  * knhk_dump_log() - merge what was read into a log
- * @d: the reader, stopped
+ * @d: the reader, stopped; its buffers go to @log, which points into them
  * @hdr: header of the log: configuration, kernel digest
  * @log: gets the log
  * @err: gets a message if a stream was unreadable
@@ -385,7 +402,8 @@ int knhk_dump_log(struct knhk_dump *d, const struct knhk_log_header *hdr,
 	}
 	bad = knhk_log_build(log, &h, all, total);
 	free(all);
-	if (bad < 0) {
+	if (bad < 0 || dump_hand_over(d, log)) {
+		knhk_log_free(log);
 		snprintf(err, KNHK_ERRLEN, "out of memory");
 		return KNHK_DEV_FAIL;
 	}

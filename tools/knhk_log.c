@@ -57,6 +57,11 @@ void knhk_log_init(struct knhk_log *log)
 
 void knhk_log_free(struct knhk_log *log)
 {
+	size_t i;
+
+	for (i = 0; i < log->nheld; i++)
+		free(log->held[i]);
+	free(log->held);
 	free(log->recs);
 	free(log->mem);
 	knhk_log_init(log);
@@ -332,6 +337,11 @@ void knhk_log_header_init(struct knhk_log_header *h,
  * Records that break the order (a second copy of a sequence number, or a
  * source's sequence numbers out of timestamp order) are left out.
  *
+ * The records are not copied: @log points where @recs do, so that memory
+ * must outlive @log (knhk_dump_log() hands its stream buffers to @log).
+ * A dump's records are as many bytes as the run streamed; copying them
+ * again was most of what merging cost.
+ *
  * Return: the number of records left out, or -1 if out of memory.
  */
 int knhk_log_build(struct knhk_log *log, const struct knhk_log_header *hdr,
@@ -340,23 +350,16 @@ int knhk_log_build(struct knhk_log *log, const struct knhk_log_header *hdr,
 	uint64_t *next = calloc(hdr->lanes + 2, sizeof(*next));
 	size_t i, k = 0, size = 0;
 	int bad = 0;
-	uint8_t *p;
 
 	knhk_log_init(log);
 	log->hdr = *hdr;
-	if (!next)
-		return -1;
-	qsort(recs, n, sizeof(*recs), rec_qcmp);
-	for (i = 0; i < n; i++)
-		size += EV_SIZE + ALIGN8(recs[i].ev->len);
-	log->mem = malloc(size ? size : 1);
 	log->recs = malloc((n ? n : 1) * sizeof(*log->recs));
-	if (!log->mem || !log->recs) {
+	if (!next || !log->recs) {
 		free(next);
 		knhk_log_free(log);
 		return -1;
 	}
-	p = log->mem;
+	qsort(recs, n, sizeof(*recs), rec_qcmp);
 	for (i = 0; i < n; i++) {
 		const struct knhk_event *ev = recs[i].ev;
 		int s = src_index(ev->source, hdr->lanes);
@@ -367,18 +370,13 @@ int knhk_log_build(struct knhk_log *log, const struct knhk_log_header *hdr,
 			continue;
 		}
 		next[s] = ev->seq + 1;
-		memcpy(p, ev, EV_SIZE);
-		memcpy(p + EV_SIZE, recs[i].data, ev->len);
-		memset(p + EV_SIZE + ev->len, 0, ALIGN8(ev->len) - ev->len);
-		log->recs[k].ev = (const void *)p;
-		log->recs[k].data = p + EV_SIZE;
-		p += EV_SIZE + ALIGN8(ev->len);
-		k++;
+		log->recs[k++] = recs[i];
+		size += EV_SIZE + ALIGN8(ev->len);
 	}
 	free(next);
 	log->n = k;
 	log->hdr.events = k;
-	log->hdr.data_size = p - (uint8_t *)log->mem;
+	log->hdr.data_size = size;
 	return bad;
 }
 

@@ -120,14 +120,19 @@ struct knhk_rec {
  * struct knhk_log - a log in memory
  * @hdr: its header
  * @n: records
- * @recs: the records in canonical order, pointing into @mem
- * @mem: storage owned by the log
+ * @recs: the records in canonical order, pointing into @mem, into @held,
+ *	or (knhk_log_build()) into the caller's memory
+ * @mem: a parsed file's records, owned by the log
+ * @held: buffers handed to the log, freed with it: a dump's streams
+ * @nheld: their number
  */
 struct knhk_log {
 	struct knhk_log_header hdr;
 	size_t n;
 	struct knhk_rec *recs;
 	void *mem;
+	void **held;
+	size_t nheld;
 };
 
 /**
