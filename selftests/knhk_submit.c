@@ -254,39 +254,66 @@ TEST(batch_max_size)
 }
 
 /*
- * accepted in/out under O_NONBLOCK: with room for 8 in flight, a batch of
- * 12 accepts the first 8 in priority order and fails with EAGAIN; after
- * those are read, the same call with the same struct accepts the rest.
+ * Under O_NONBLOCK, a batch of @n tasks (ids 0, @stride, ...) on an
+ * instance of @lanes lanes of @ring slots and @cq in flight accepts the
+ * first @first in priority order and fails with EAGAIN; STATS counts
+ * exactly those as submitted and enqueued to lanes. After they are read,
+ * the same call with the same struct accepts the rest.
  */
-TEST(accepted_restart_nonblock)
+static void restart_nonblock(struct __test_metadata *_metadata, __u32 lanes,
+			     __u32 ring, __u32 cq, int n, int stride, int first)
 {
-	struct knhk_task t[12];
-	struct core_model *m = cm_new(4, 64);
+	struct knhk_lane_stats ls[4];
+	struct knhk_task t[16];
+	struct core_model *m = cm_new(lanes, 64);
 	struct knhk_submit sb;
-	__u64 s = 0xacc;
+	struct knhk_stats st;
+	__u64 s = 0xacc, enqueued = 0;
 	int fd = open_dev(_metadata, O_NONBLOCK), i;
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, core_config(fd, 0, 4, 256, 8));
-	for (i = 0; i < 12; i++)
-		core_gen_task(&t[i], i, false, false, &s);
-	core_sb(&sb, t, 12);
+	ASSERT_GE(16, n);
+	ASSERT_GE(4, lanes);
+	ASSERT_EQ(0, core_config(fd, 0, lanes, ring, cq));
+	for (i = 0; i < n; i++)
+		core_gen_task(&t[i], stride * i, false, false, &s);
+	core_sb(&sb, t, n);
 	EXPECT_EQ(-EAGAIN, knhk_ioctl(fd, KNHK_IOC_SUBMIT, &sb));
-	EXPECT_EQ(8, sb.accepted);
-	EXPECT_EQ(12, sb.count);
-	EXPECT_EQ(8, core_submitted(fd));
-	cm_batch_part(m, t, NULL, 12, 0, 8);
+	EXPECT_EQ(first, sb.accepted);
+	EXPECT_EQ(n, sb.count);
+	EXPECT_EQ(first, core_submitted(fd));
+	ASSERT_EQ(0, knhk_stats(fd, &st, ls, lanes));
+	for (i = 0; i < (int)lanes; i++)
+		enqueued += ls[i].enqueued;
+	EXPECT_EQ(first, enqueued);
+	cm_batch_part(m, t, NULL, n, 0, first);
 	ASSERT_EQ(0, knhk_barrier(fd));
-	read_check(_metadata, fd, m, 8);
+	read_check(_metadata, fd, m, first);
 
 	EXPECT_EQ(0, knhk_ioctl(fd, KNHK_IOC_SUBMIT, &sb));
-	EXPECT_EQ(12, sb.accepted);
-	EXPECT_EQ(12, core_submitted(fd));
-	cm_batch_part(m, t, NULL, 12, 8, 12);
+	EXPECT_EQ(n, sb.accepted);
+	EXPECT_EQ(n, core_submitted(fd));
+	cm_batch_part(m, t, NULL, n, first, n);
 	ASSERT_EQ(0, knhk_barrier(fd));
-	read_check(_metadata, fd, m, 4);
+	read_check(_metadata, fd, m, n - first);
 	cm_free(m);
 	close(fd);
+}
+
+/* With room for 8 in flight, a batch of 12 stops after 8. */
+TEST(accepted_restart_nonblock)
+{
+	restart_nonblock(_metadata, 4, 256, 8, 12, 1, 8);
+}
+
+/*
+ * A batch for one lane stops where its ring is full, even though the
+ * in-flight limit has room: 4 of 8 (two lanes of 4 slots, all tasks on
+ * lane 0).
+ */
+TEST(batch_fills_one_ring_nonblock)
+{
+	restart_nonblock(_metadata, 2, 4, 8, 8, 2, 4);
 }
 
 /*
@@ -444,45 +471,6 @@ TEST(submit_blocks_until_read)
 TEST(batch_over_ring_blocks_until_read)
 {
 	batch_waits_for_reader(_metadata, 2, 4, 8, 64, 2);
-}
-
-/*
- * A batch for one lane stops where its ring is full, under O_NONBLOCK, even
- * though the in-flight limit has room: 4 of 8 accepted, EAGAIN; once those
- * are read, the same call accepts the rest.
- */
-TEST(batch_fills_one_ring_nonblock)
-{
-	struct knhk_task t[8];
-	struct core_model *m = cm_new(2, 64);
-	struct knhk_lane_stats ls[2];
-	struct knhk_submit sb;
-	struct knhk_stats st;
-	__u64 s = 0x41;
-	int fd = open_dev(_metadata, O_NONBLOCK), i;
-
-	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, core_config(fd, 0, 2, 4, 8));
-	for (i = 0; i < 8; i++)
-		core_gen_task(&t[i], 2 * i, false, false, &s);	/* lane 0 */
-	core_sb(&sb, t, 8);
-	EXPECT_EQ(-EAGAIN, knhk_ioctl(fd, KNHK_IOC_SUBMIT, &sb));
-	EXPECT_EQ(4, sb.accepted);
-	EXPECT_EQ(4, core_submitted(fd));
-	ASSERT_EQ(0, knhk_stats(fd, &st, ls, 2));
-	EXPECT_EQ(4, ls[0].enqueued);
-	EXPECT_EQ(0, ls[1].enqueued);
-	cm_batch_part(m, t, NULL, 8, 0, 4);
-	ASSERT_EQ(0, knhk_barrier(fd));
-	read_check(_metadata, fd, m, 4);
-
-	EXPECT_EQ(0, knhk_ioctl(fd, KNHK_IOC_SUBMIT, &sb));
-	EXPECT_EQ(8, sb.accepted);
-	cm_batch_part(m, t, NULL, 8, 4, 8);
-	ASSERT_EQ(0, knhk_barrier(fd));
-	read_check(_metadata, fd, m, 4);
-	cm_free(m);
-	close(fd);
 }
 
 static void on_alarm(int sig)
