@@ -10,12 +10,19 @@ KERNELS=()
 declare -A KTABLE=()
 KCOLUMNS=(build sparse selftests digest dkms postinst)
 
+# Whether scripts/kernels.sh failed: a kernel it could not make ready is
+# missing from KERNELS, and stage a fails for it.
+KERNELS_FAILED=0
+
 # Fill KERNELS, once. Stage a makes them ready; without it this only
-# lists what is there.
+# lists what is there. The kernels listed before a failure are still
+# tested.
 load_kernels() {
+	local out
 	[ "${#KERNELS[@]}" -eq 0 ] || return 0
 	mkdir -p "$LOGS"
-	mapfile -t KERNELS < <("$SCRIPTS/kernels.sh" 2>>"$LOGS/kernels.log")
+	out=$("$SCRIPTS/kernels.sh" 2>>"$LOGS/kernels.log") || KERNELS_FAILED=1
+	[ -z "$out" ] || mapfile -t KERNELS <<<"$out"
 	[ "${#KERNELS[@]}" -gt 0 ]
 }
 
@@ -52,12 +59,12 @@ kt_set() { KTABLE[$1:$2]=$3; }
 stage_kernels() {
 	local line start
 	start=$(date +%s)
-	if ! load_kernels; then
+	if ! load_kernels || [ "$KERNELS_FAILED" = 1 ]; then
 		tail -n 20 "$LOGS/kernels.log" | sed 's/^/      /'
-		case_fail "scripts/kernels.sh (log: $LOGS/kernels.log)"
-		return 0
+		case_fail "scripts/kernels.sh: a kernel is missing (log: $LOGS/kernels.log)"
+	else
+		case_ok
 	fi
-	case_ok
 	for line in "${KERNELS[@]}"; do
 		kernel_fields "$line"
 		printf '   kernel %-5s %-22s build tree %s%s\n' "$K_LABEL" "$K_KVER" \

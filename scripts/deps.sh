@@ -19,6 +19,9 @@ PACKAGES=(
 	rsync coreutils
 	# DKMS packaging check
 	dkms
+	# the trixie chroot the trixie-backports kernel's modules are built in
+	# (scripts/kernels.sh)
+	debootstrap
 	# knhkctl and selftests: xxh64 of the replay digest (static libxxhash)
 	libxxhash-dev
 	# tools fuzzing: clang with libFuzzer (-fsanitize=fuzzer)
