@@ -573,22 +573,23 @@ $table
 ## Targets not met: the measured cause, and what would close the gap
 
 - **SUBMIT b64 per task against one ENQUEUE (target ≤ 0.1×).** What
-  stays per task in a batch: the copy-in and validation of a 264-byte
-  descriptor, its accept into a lane ring and two xxh64 hashes for the
-  digest. Digest version 3 hashes and logs a descriptor only up to its
-  last used field (40 bytes for a PURE task, was 264) and a task is
-  copied into its slot only as far as its program goes. Measured in one
-  guest against the module before (06:30-06:55 UTC, a trial module with
-  every digest hash removed as the bound): at -smp 1, where no wakeup
-  crosses vCPUs, b64 submit only went 1.64 → 1.38 µs/task with all hashes
-  gone (ENQUEUE 12.3 µs: 0.133× → 0.117×); at -smp 2 and 4 the same
-  change is inside the noise (±10%). What is left is the instructions of
-  validating and accepting a task, each many times its native cost under
-  TCG, against an ENQUEUE whose fixed cost the same work made cheaper.
-  Closing it: validate in place and write tasks straight into their
-  slots (the last copy), and fold the submit chain's per-record xxh64
-  into one stream finalised when the digest is taken (a digest rule
-  change: DESIGN.md §6 defines the chain as h = H(h_prev, record)).
+  stays per task in a batch: checking a descriptor where the batch was
+  copied in, loading it straight into its ring slot, and two xxh64
+  hashes for the digest (over the descriptor's used part, 40 bytes for
+  a PURE task, and over the TaskEnqueued record); each lane's cursor
+  moves once per call. Measured in one guest against the module before
+  each change, interleaved: loading straight into slots and publishing
+  once per call (2026-12-01 11:20 UTC, -smp 1, 9 repetitions) made b64
+  submit only 1.66 → 1.60 µs/task and ENQUEUE 14.3 → 13.7 µs, so the
+  ratio stayed 0.12×; a trial module with every digest hash removed, the
+  bound of hashing less (06:30 UTC, -smp 1), went 0.133× → 0.117×. So
+  under TCG neither closes it: what is left is the instructions of
+  checking and accepting a task, each many times its native cost here.
+  Closing it: fold the submit chain's per-record xxh64 into one stream
+  finalised when the digest is taken (a digest rule change: DESIGN.md §6
+  defines the chain as h = H(h_prev, record)), and judge the rest on
+  real hardware, where a syscall's fixed cost is a larger part of an
+  ENQUEUE than here.
 - **SUBMIT b64 end to end against an io_uring NOP (target ≤ 3×).** A NOP
   never leaves the submitting CPU; a task is handed to a worker on
   another vCPU that must be woken, and a completion read back. Under TCG
@@ -605,19 +606,23 @@ $table
 - **\`knhkctl replay dump\` against \`knhkctl run\` (target ≥ 0.8×).** Was
   0.27×: knhkctl's reader opened the replay files a third of a second
   after it found them while the submit path waited on a full lossless
-  stream (fixed: the lossless in-process row). Then the log: digest
-  version 3 keeps each record as streamed, so a log is the bytes
-  streamed (was about twice). Timed with an instrumented knhkctl at
-  -smp 2 (16,384 tasks, not committed): the workload itself 35-75 ms,
-  the merge 13-31 ms, writing the log 14-26 ms; repetitions of the whole
-  command vary by up to 2×. The merge's sort is not the cost: natively,
-  for 32,768 records, splitting the streams takes 3 ms, building the log
-  14-17 ms, of which the sort is 1 ms (a per-source merge instead of
-  qsort saved 0.1 ms and was left out) and the rest is filling a fresh
-  copy of every record, page faults included; saving 3 ms. Closing the
-  rest: a log that points into the stream buffers instead of copying
-  them (knhk_log_save() already writes record by record), or records
-  written to the file by the reader thread while the run goes.
+  stream (fixed: the lossless in-process row). A log is now the bytes
+  streamed (digest version 3), and the merged log points into the
+  stream buffers instead of copying them. Timed phase by phase with an
+  instrumented knhkctl (not committed) in one -smp 2 guest (2026-12-01
+  11:45 UTC, 16,384 PURE tasks, medians of 7): \`run\` takes 283 ms,
+  of which parsing the workload 55, the run 185, sorting the completions
+  25, closing the instance 20; \`replay dump\` takes 540 ms: parsing 59,
+  the run with the lossless stream and its reader thread 251 (+66), the
+  merge 78 (splitting the streams 29, sorting 32,768 records 36) and
+  writing the log 52 (hashing it, then the writes). Even with a free
+  merge and write, the run itself would leave it at 283 / 410 = 0.69×:
+  on two vCPUs the reader thread takes a host core the submitter and the
+  workers need. Natively, the same log's 32,768 records dealt into two
+  streams merge in 9-12 ms (19-30 ms while the log copied every record)
+  and are written in 2-15 ms, so what would close it is a reader that
+  does not compete with the run for a core: real hardware, or fewer
+  vCPUs busy than host cores.
 
 ## Plots
 
