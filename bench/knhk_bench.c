@@ -459,8 +459,9 @@ enum replay_mode {
 /*
  * The ideal reader knhkctl could be: every file read in large chunks,
  * whatever is there, with no poll() per record; what it reads is thrown
- * away. It finds the files as knhkctl's reader does (they appear at the
- * instance's first logged call; an open() too early is refused).
+ * away. It opens the files once the instance's first logged call has
+ * made them (bulk_open_all()) and never looks for more: a bench round has
+ * no CPU hotplug.
  */
 struct bulk {
 	char dir[128];
@@ -469,30 +470,48 @@ struct bulk {
 	pthread_t th;
 };
 
-static int bulk_open_all(struct bulk *b, int *fds, int max)
+/* The CPUs of the replay files listed in @dir, at most @max: how many. */
+static int list_streams(const char *dir, int *cpus, int max)
 {
-	char path[192];
 	struct dirent *de;
-	int n = 0, cpu, fd;
-	DIR *d = opendir(b->dir);
+	DIR *d = opendir(dir);
+	int n = 0;
 
 	if (!d)
 		return 0;
-	while ((de = readdir(d)) && n < max) {
-		if (sscanf(de->d_name, "replay%d", &cpu) != 1)
-			continue;
-		snprintf(path, sizeof(path), "%s/replay%d", b->dir, cpu);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			/* Not started yet (EAGAIN): all again, a bit later. */
-			while (n)
-				close(fds[--n]);
-			break;
-		}
-		fds[n++] = fd;
-	}
+	while (n < max && (de = readdir(d)))
+		if (sscanf(de->d_name, "replay%d", &cpus[n]) == 1)
+			n++;
 	closedir(d);
 	return n;
+}
+
+/*
+ * Open every replay file, or none (0: try again a bit later). An open is
+ * refused (EAGAIN) until relay has made every file of the instance, but
+ * a listing taken while it made them misses the last ones, and a reader
+ * that never opens one of them loses that CPU's stream, or, if it is the
+ * submitter's, stalls the run for good. So the files are listed again
+ * once they are open: a complete listing is one taken after an open
+ * succeeded.
+ */
+static int bulk_open_all(struct bulk *b, int *fds, int max)
+{
+	char path[192];
+	int cpus[64], n, i;
+
+	n = list_streams(b->dir, cpus, max);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/replay%d", b->dir, cpus[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			break;
+	}
+	if (i == n && list_streams(b->dir, cpus, max) == n)
+		return n;
+	while (i)
+		close(fds[--i]);
+	return 0;
 }
 
 static void *bulk_main(void *arg)
