@@ -582,8 +582,12 @@ $table
   once per call (2026-12-01 11:20 UTC, -smp 1, 9 repetitions) made b64
   submit only 1.66 → 1.60 µs/task and ENQUEUE 14.3 → 13.7 µs, so the
   ratio stayed 0.12×; a trial module with every digest hash removed, the
-  bound of hashing less (06:30 UTC, -smp 1), went 0.133× → 0.117×. So
-  under TCG neither closes it: what is left is the instructions of
+  bound of hashing less (06:30 UTC, -smp 1), went 0.133× → 0.117×. The
+  same before/after at -smp 2 on a slower host (2026-12-02 00:35 UTC,
+  three rounds of 5 repetitions in one guest, medians of the rounds):
+  ENQUEUE 41.8 → 44.2 µs, b64 submit only 5.02 → 4.84 µs/task, 0.12× →
+  0.11×, each inside the rounds' ±10%; the table's 0.10× at -smp 2 is
+  the same figure, a round that fell low. So under TCG neither closes it: what is left is the instructions of
   checking and accepting a task, each many times its native cost here.
   Closing it: fold the submit chain's per-record xxh64 into one stream
   finalised when the digest is taken (a digest rule change: DESIGN.md §6
@@ -603,6 +607,15 @@ $table
   takes the host core the submitter needs. It needs real hardware to
   judge, where a wakeup costs microseconds and the gap is expected to be
   far smaller; this host cannot show it.
+- **Lossless, knhkctl's reader in-process, against replay off, -smp 2
+  (target ≥ 0.8×).** On the line: 0.83× and 0.79× in two runs of
+  \`make bench\`, met at -smp 4 in both. In the second run's -smp 2
+  guest (2026-12-02 00:27 UTC), drop mode, where nothing reads the
+  stream, was 0.84× and the bulk reader 0.87×: most of the gap is the
+  kernel writing the records (room check, copy, chain hash: two records,
+  168 bytes, per PURE task), the rest knhkctl's reader beside the run.
+  Closing it: smaller records (a TaskExecuted carries a whole 64-byte
+  event), and a reader that does not compete with the run for a core.
 - **\`knhkctl replay dump\` against \`knhkctl run\` (target ≥ 0.8×).** Was
   0.27×: knhkctl's reader opened the replay files a third of a second
   after it found them while the submit path waited on a full lossless
