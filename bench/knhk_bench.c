@@ -463,6 +463,8 @@ enum replay_mode {
  * made them (bulk_open_all()) and never looks for more: a bench round has
  * no CPU hotplug.
  */
+#define BULK_FILES	64	/* replay files (CPUs) the bulk reader reads */
+
 struct bulk {
 	char dir[128];
 	atomic_int stop;
@@ -470,44 +472,50 @@ struct bulk {
 	pthread_t th;
 };
 
-/* The CPUs of the replay files listed in @dir, at most @max: how many. */
-static int list_streams(const char *dir, int *cpus, int max)
+/* The CPUs of the replay files listed in @dir: how many (BULK_FILES kept). */
+static int list_streams(const char *dir, int cpus[BULK_FILES])
 {
 	struct dirent *de;
 	DIR *d = opendir(dir);
-	int n = 0;
+	int n = 0, cpu;
 
 	if (!d)
 		return 0;
-	while (n < max && (de = readdir(d)))
-		if (sscanf(de->d_name, "replay%d", &cpus[n]) == 1)
-			n++;
+	while ((de = readdir(d))) {
+		if (sscanf(de->d_name, "replay%d", &cpu) != 1)
+			continue;
+		if (n < BULK_FILES)
+			cpus[n] = cpu;
+		n++;
+	}
 	closedir(d);
+	if (n > BULK_FILES)
+		die("%s: %d replay files, the bulk reader reads %d", dir, n, BULK_FILES);
 	return n;
 }
 
 /*
- * Open every replay file, or none (0: try again a bit later). An open is
- * refused (EAGAIN) until relay has made every file of the instance, but
- * a listing taken while it made them misses the last ones, and a reader
- * that never opens one of them loses that CPU's stream, or, if it is the
- * submitter's, stalls the run for good. So the files are listed again
- * once they are open: a complete listing is one taken after an open
- * succeeded.
+ * Open every replay file into @fds, or none (0: try again a bit later).
+ * An open is refused (EAGAIN) until relay has made every file of the
+ * instance, but a listing taken while it made them misses the last ones,
+ * and a reader that never opens one of them loses that CPU's stream, or,
+ * if it is the submitter's, stalls the run for good. So the files are
+ * listed again once they are open: a complete listing is one taken after
+ * an open succeeded.
  */
-static int bulk_open_all(struct bulk *b, int *fds, int max)
+static int bulk_open_all(struct bulk *b, int fds[BULK_FILES])
 {
 	char path[192];
-	int cpus[64], n, i;
+	int cpus[BULK_FILES], n, i;
 
-	n = list_streams(b->dir, cpus, max);
+	n = list_streams(b->dir, cpus);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/replay%d", b->dir, cpus[i]);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			break;
 	}
-	if (i == n && list_streams(b->dir, cpus, max) == n)
+	if (i == n && list_streams(b->dir, cpus) == n)
 		return n;
 	while (i)
 		close(fds[--i]);
@@ -517,9 +525,9 @@ static int bulk_open_all(struct bulk *b, int *fds, int max)
 static void *bulk_main(void *arg)
 {
 	static char buf[1 << 20];
-	struct pollfd p[64];
+	struct pollfd p[BULK_FILES];
 	struct bulk *b = arg;
-	int fds[64], n = 0, i;
+	int fds[BULK_FILES], n = 0, i;
 	bool stop, got;
 	ssize_t r;
 
@@ -528,7 +536,7 @@ static void *bulk_main(void *arg)
 			return NULL;
 		/* Until every file opens: EAGAIN while relay sets a buffer up. */
 		usleep(20000);
-		n = bulk_open_all(b, fds, 64);
+		n = bulk_open_all(b, fds);
 	}
 	for (;;) {
 		stop = atomic_load(&b->stop);
