@@ -2,7 +2,8 @@
 # Everything `make check` runs, stage by stage:
 #   a deps and kernels (scripts/kernels.sh: 6.1, 6.12, newest trixie-backports)
 #   b the module built for each kernel (W=1 C=1)   c checkpatch
-#   d debug kernel + build   e selftests and tools   f KUnit (debug kernel)
+#   d debug kernel + build   e selftests, tools, qemu-run.sh's judgement
+#   f KUnit (debug kernel)
 #   g selftests under QEMU (every kernel, debug kernel + kmemleak)
 #   h DKMS on every kernel: install, load, remove, the kernel's postinst hook
 #   i the digests of the determinism selftests equal at -smp 1, 2 and 4
@@ -311,10 +312,23 @@ tools_host_tests() {
 	fi
 }
 
+# qemu-run.sh's judgement of which failed boots to boot again.
+qemu_run_host_test() {
+	local log=$LOGS/qemu-run-test.log r=0
+	{
+		echo "KNHK-HOST-BEGIN qemu-run-test"
+		"$SCRIPTS/qemu-run-test.sh" "$CHECK/qemu-run-test" 2>&1 || r=$?
+		echo "KNHK-HOST-END qemu-run-test rc=$r"
+	} >"$log"
+	add_counts "scripts/qemu-run-test" < <(tap_block "scripts/qemu-run-test" "$log" \
+		"KNHK-HOST-BEGIN qemu-run-test" "KNHK-HOST-END qemu-run-test " '' 0)
+}
+
 stage_userspace() {
 	build_userspace selftests
 	build_userspace tools
 	tools_host_tests
+	qemu_run_host_test
 }
 
 # --- guests -------------------------------------------------------------
