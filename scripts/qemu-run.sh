@@ -119,7 +119,10 @@ judged_bad() {
 # Whether the boot logged in $1 (qemu's status $2, -K $3) failed on the
 # kernel's own account: it failed or hung before the guest started, or its
 # first error report came before any out-of-tree module was loaded (the
-# kernel says so once, at the first such module). Nothing of ours had run.
+# kernel says so once, at the first such module, at KERN_WARNING: shown
+# because the guest's /init sets the console level to 5, knhk.printk). A
+# log without that line counts every report as the kernel's own.
+# Nothing of ours had run.
 kernel_failed_alone() {
 	local logf=$1 rc=$2 kcsan_own=$3 first oot
 	if ! grep -q '^KNHK-GUEST-START$' "$logf"; then
