@@ -587,8 +587,9 @@ $table
   three rounds of 5 repetitions in one guest, medians of the rounds):
   ENQUEUE 41.8 → 44.2 µs, b64 submit only 5.02 → 4.84 µs/task, 0.12× →
   0.11×, each inside the rounds' ±10%; the table's 0.10× at -smp 2 is
-  the same figure, a round that fell low. So under TCG neither closes it: what is left is the instructions of
-  checking and accepting a task, each many times its native cost here.
+  the same figure, a round that fell low. So under TCG neither closes
+  it: what is left is the instructions of checking and accepting a
+  task, each many times its native cost here.
   Closing it: fold the submit chain's per-record xxh64 into one stream
   finalised when the digest is taken (a digest rule change: DESIGN.md §6
   defines the chain as h = H(h_prev, record)), and judge the rest on
