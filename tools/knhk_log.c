@@ -148,7 +148,9 @@ int knhk_rec_check(const struct knhk_event *ev, const void *data,
 		return seterr(err, KNHK_LOG_ECORRUPT, "bad data length %u", ev->len);
 	switch (ev->type) {
 	case KNHK_EV_TASK_ENQUEUED:
-		ok = submit && task_lane && ev->len == task_used_len(data, ev->len) &&
+		/* A used length is never 0: memcmp() reads the task_id. */
+		ok = submit && task_lane && ev->len &&
+		     ev->len == task_used_len(data, ev->len) &&
 		     ev->status <= KNHK_EV_ORDERED && !ev->ticks &&
 		     (ev->status || !ev->aux) &&
 		     !memcmp(&ev->task_id, data, sizeof(ev->task_id));

@@ -878,6 +878,7 @@ static void test_desc_len(void)
 		{ "2 instructions, to the first", 2, 0, 96, false },
 		{ "8 instructions, whole", 8, 0, sizeof(struct knhk_task), true },
 		{ "9 guards", 0, 9, 80, false },
+		{ "no descriptor at all", 0, 0, 0, false },
 	};
 	char err[KNHK_ERRLEN] = "";
 	struct knhk_log log, bad;
