@@ -77,6 +77,8 @@ static const char help_text[] =
 	"  --quiet         no completion table\n"
 	"  --dump FILE     stream the replay log (lossless) and write it to FILE\n"
 	"  --drop          with --dump: drop mode, events that do not fit are lost\n"
+	"  --late          with --drop: read the stream only after the workload ran,\n"
+	"                  so the buffers alone hold it (what does not fit is lost)\n"
 	"  --subbuf BYTES  replay sub-buffer size per CPU (default 64 KiB)\n"
 	"  --nsubbufs N    replay sub-buffers per CPU (default 8)\n"
 	"  --json          machine-readable output (one JSON object)\n"
@@ -242,6 +244,7 @@ static const struct option run_long[] = {
 	{ "quiet", no_argument, NULL, 'Q' },
 	{ "dump", required_argument, NULL, 'D' },
 	{ "drop", no_argument, NULL, 'd' },
+	{ "late", no_argument, NULL, 'L' },
 	{ "subbuf", required_argument, NULL, 'b' },
 	{ "nsubbufs", required_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, 'j' },
@@ -304,6 +307,9 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'd':
 			o->drop = true;
 			break;
+		case 'L':
+			o->late = true;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -316,6 +322,9 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 	}
 	if (o->drop && !o->dump)
 		usage_error("--drop needs --dump FILE");
+	/* Lossless producers would wait for a reader that is not there yet. */
+	if (o->late && !o->drop)
+		usage_error("--late needs --drop");
 }
 
 /* A workload file, or a workload line with ':' for blanks? */
@@ -424,6 +433,7 @@ void exec_prepare(int fd, const struct knhk_config *wl_cfg, const struct run_opt
 	if (o->dump) {
 		x->cfg.flags |= KNHK_CONFIG_REPLAY | (o->drop ? KNHK_CONFIG_REPLAY_DROP : 0);
 		x->dump = d;
+		x->late_dump = o->late;
 	}
 }
 

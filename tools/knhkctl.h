@@ -42,6 +42,7 @@ struct run_opts {
 	bool quiet;
 	const char *dump;
 	bool drop;
+	bool late;			/* --late: read the stream after the run */
 };
 
 extern const char *prog;
