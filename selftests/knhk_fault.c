@@ -42,10 +42,10 @@ FIXTURE_SETUP(fault)
 	self->nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (self->nth < 0 || access(FAILSLAB, F_OK))
 		return;		/* the tests skip */
-	ASSERT_LT(0, rel_read_file(FAILSLAB "/ignore-gfp-wait", self->ignore_wait,
-				   sizeof(self->ignore_wait)));
-	ASSERT_LT(0, rel_read_file(FAILSLAB "/verbose", self->verbose,
-				   sizeof(self->verbose)));
+	ASSERT_LT(0, knhk_read_file(FAILSLAB "/ignore-gfp-wait", self->ignore_wait,
+				    sizeof(self->ignore_wait)));
+	ASSERT_LT(0, knhk_read_file(FAILSLAB "/verbose", self->verbose,
+				    sizeof(self->verbose)));
 	ASSERT_EQ(0, rel_write_file(FAILSLAB "/ignore-gfp-wait", "N"));
 	ASSERT_EQ(0, rel_write_file(FAILSLAB "/verbose", "0"));
 	self->kmsg = rel_kmsg_open();
@@ -105,7 +105,7 @@ static bool stale_replay(int fd)
 	long id = rel_instance(fd);
 
 	snprintf(path, sizeof(path), REL_DEBUGFS "/%ld/config", id);
-	if (rel_read_file(path, buf, sizeof(buf)) <= 0 || !strstr(buf, "started 0"))
+	if (knhk_read_file(path, buf, sizeof(buf)) <= 0 || !strstr(buf, "started 0"))
 		return false;
 	snprintf(path, sizeof(path), REL_DEBUGFS "/%ld/replay0", id);
 	return access(path, F_OK) == 0;

@@ -289,7 +289,7 @@ TEST_F_TIMEOUT(lanes, many_lanes_stealing_hotplug, 600)
 	close(fd[0]);
 	if (rel_write_file(PARAM_STEAL, "1"))
 		SKIP(return, "cannot turn %s on", PARAM_STEAL);
-	rel_read_file(PARAM_STEALS, before, sizeof(before));
+	knhk_read_file(PARAM_STEALS, before, sizeof(before));
 	cpu_online_path(path, sizeof(path), 1);
 	if (ncpus >= 2 && !access(path, W_OK))
 		storm = hotplug_storm(ncpus);
@@ -307,7 +307,7 @@ TEST_F_TIMEOUT(lanes, many_lanes_stealing_hotplug, 600)
 		all_online(ncpus);
 	}
 	rel_write_file(PARAM_STEAL, "0");
-	rel_read_file(PARAM_STEALS, after, sizeof(after));
+	knhk_read_file(PARAM_STEALS, after, sizeof(after));
 	printf("# stealing: %ld lanes stolen\n", atol(after) - atol(before));
 	if (kmsg >= 0) {
 		EXPECT_EQ(0, rel_kmsg_bad(kmsg, &alloc))

@@ -214,7 +214,7 @@ static int kill_blocked(struct __test_metadata *_metadata,
 	EXPECT_EQ('b', c);
 	usleep(settle_ms * 1000);
 	EXPECT_EQ(0, waitpid(pid, &st, WNOHANG)) TH_LOG("the call did not block");
-	TH_LOG("child %d state %c before SIGKILL", pid, rel_proc_state(pid));
+	TH_LOG("child %d state %c before SIGKILL", pid, knhk_proc_state(pid));
 	kill(pid, SIGKILL);
 	st = rel_wait_ms(pid, 10000);
 	if (st == -1)
@@ -307,7 +307,7 @@ TEST_F_TIMEOUT(life, kill_in_submit_full_stream, 60)
 				  &pid, 300));
 	/* Killed inside the stream wait: the events it could not write count as dropped. */
 	snprintf(path, sizeof(path), REL_DEBUGFS "/%ld/dropped", rel_instance(fd));
-	if (rel_read_file(path, buf, sizeof(buf)) > 0)
+	if (knhk_read_file(path, buf, sizeof(buf)) > 0)
 		TH_LOG("dropped after the kill: %s", buf);
 	/* Closing the instance with stalled workers must not hang. */
 	close(fd);

@@ -209,7 +209,7 @@ static long worker_ticks(void)
 		long ut, st;
 
 		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if (rel_read_file(path, buf, sizeof(buf)) <= 0 ||
+		if (knhk_read_file(path, buf, sizeof(buf)) <= 0 ||
 		    !strstr(buf, "(knhk/"))
 			continue;
 		/* Fields 14 and 15, utime and stime, after "pid (comm) state". */
@@ -294,8 +294,8 @@ static int possible_cpus(void)
 	char *p = buf, *end;
 	int a, b, n = 0;
 
-	if (rel_read_file("/sys/devices/system/cpu/possible", buf,
-			  sizeof(buf)) <= 0)
+	if (knhk_read_file("/sys/devices/system/cpu/possible", buf,
+			   sizeof(buf)) <= 0)
 		return -1;
 	while (*p && *p != '\n') {
 		a = strtol(p, &end, 10);
@@ -312,7 +312,7 @@ static long read_cap_mb(void)
 {
 	char buf[32];
 
-	if (rel_read_file(PARAM_CAP, buf, sizeof(buf)) <= 0)
+	if (knhk_read_file(PARAM_CAP, buf, sizeof(buf)) <= 0)
 		return -1;
 	return atol(buf);
 }
@@ -370,7 +370,7 @@ TEST_F_TIMEOUT(lim, replay_over_cap_fails_cleanly, 60)
 	ASSERT_EQ(0, config_replay(fd, 16 << 10, 4));
 	ASSERT_EQ(0, run_some(fd));
 	snprintf(path, sizeof(path), REL_DEBUGFS "/%ld/config", rel_instance(fd));
-	if (rel_read_file(path, buf, sizeof(buf)) > 0) {
+	if (knhk_read_file(path, buf, sizeof(buf)) > 0) {
 		EXPECT_NE(NULL, strstr(buf, "subbuf_size 16384\n")) TH_LOG("%s", buf);
 		EXPECT_NE(NULL, strstr(buf, "nr_subbufs 4\n")) TH_LOG("%s", buf);
 	}

@@ -301,7 +301,7 @@ TEST_F_TIMEOUT(perm, no_kernel_addresses, 120)
 		snprintf(dir[k], sizeof(dir[k]), REL_DEBUGFS "/%u", st.instance);
 		for (i = 0; i < (int)ARRAY_SIZE(files); i++) {
 			snprintf(path, sizeof(path), "%s/%s", dir[k], files[i]);
-			ASSERT_LE(0, rel_read_file(path, text, sizeof(text)))
+			ASSERT_LE(0, knhk_read_file(path, text, sizeof(text)))
 				TH_LOG("%s", path);
 			if (!strcmp(files[i], "digest")) {
 				/* Random-looking by design: must be the ioctl's. */

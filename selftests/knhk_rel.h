@@ -302,22 +302,6 @@ static inline int rel_write_file(const char *path, const char *s)
 	return r;
 }
 
-/* Read a whole (small) file into @buf, NUL-terminated; bytes or -errno. */
-static inline ssize_t rel_read_file(const char *path, char *buf, size_t max)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	while (got < max - 1 && (n = read(fd, buf + got, max - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = 0;
-	return got;
-}
-
 /* Wait up to @ms for @pid to exit; its wait status, or -1 on timeout. */
 static inline int rel_wait_ms(pid_t pid, int ms)
 {
@@ -331,18 +315,6 @@ static inline int rel_wait_ms(pid_t pid, int ms)
 		usleep(10000);
 	}
 	return -1;
-}
-
-/* The state letter of /proc/<pid>/stat (R, S, D, ...), or 0. */
-static inline char rel_proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (rel_read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 static inline int rel_pin_cpu(int cpu)

@@ -570,4 +570,32 @@ static inline int open_dev(struct __test_metadata *_metadata, int flags)
 
 #define OPEN_DEV(fd, flags)	((fd) = open_dev(_metadata, (flags)))
 
+/* Read a whole (small) file into @buf, NUL-terminated; bytes or -errno. */
+static inline ssize_t knhk_read_file(const char *path, char *buf, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (got < max - 1 && (n = read(fd, buf + got, max - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = 0;
+	return got;
+}
+
+/* The state letter of /proc/<pid>/stat (R, S, D, ...), or 0. */
+static inline char knhk_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (knhk_read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 #endif /* KNHK_TEST_H */
