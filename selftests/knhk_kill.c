@@ -187,20 +187,33 @@ TEST(killed_run_cycle_leaves_no_credit)
 		_exit(3);
 	}
 	close(p[1]);
-	/* Until the child makes no progress for a second: stalled. */
+	/*
+	 * Stalled: no byte for a second, every task run reported, and the
+	 * child asleep (S; D in a killable wait), so in a run-cycle waiting
+	 * for its task. A child the host merely starved is runnable, or has
+	 * a task run it has not reported yet: wait on (20 s at most, inside
+	 * the harness's 30).
+	 */
 	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-	while (poll(&pfd, 1, 1000) > 0) {
-		r = read(p[0], buf, sizeof(buf));
-		if (r <= 0)
+	for (i = 0; i < 20; i++) {
+		char state;
+
+		while (poll(&pfd, 1, 1000) > 0) {
+			r = read(p[0], buf, sizeof(buf));
+			if (r <= 0)
+				break;
+			k += r;
+		}
+		state = knhk_proc_state(child);
+		if ((state == 'S' || state == 'D') && lane_executed(fd, 0) == 1 + k)
 			break;
-		k += r;
 	}
-	close(p[0]);
 	TH_LOG("the child ran %llu run-cycles before the stream was full on CPU %d",
 	       (unsigned long long)k, b);
 	ASSERT_GT(STALL_TASKS, k);
 	kill(child, SIGKILL);
 	EXPECT_TRUE(dies_within(child, 5000));
+	close(p[0]);
 	ran = lane_executed(fd, 0);
 	EXPECT_EQ(1 + k, ran);
 
