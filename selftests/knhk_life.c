@@ -195,7 +195,7 @@ static int kill_blocked(struct __test_metadata *_metadata,
 			void (*fn)(int fd, int pipe_wr, void *arg), int fd,
 			void *arg, pid_t *pidp, int settle_ms)
 {
-	int p[2], st;
+	int p[2], st, i;
 	char c = 0;
 	pid_t pid;
 
@@ -212,6 +212,17 @@ static int kill_blocked(struct __test_metadata *_metadata,
 	EXPECT_EQ(1, read(p[0], &c, 1)) TH_LOG("child failed before blocking");
 	close(p[0]);
 	EXPECT_EQ('b', c);
+	/*
+	 * Asleep in the call (S, or D for a killable wait) before the settle
+	 * time counts: a child the host starved on its way there is runnable
+	 * still, and killed then it has made no call.
+	 */
+	for (i = 0; i < 1000; i++) {
+		c = knhk_proc_state(pid);
+		if (c == 'S' || c == 'D')
+			break;
+		usleep(10 * 1000);
+	}
 	usleep(settle_ms * 1000);
 	EXPECT_EQ(0, waitpid(pid, &st, WNOHANG)) TH_LOG("the call did not block");
 	TH_LOG("child %d state %c before SIGKILL", pid, knhk_proc_state(pid));
