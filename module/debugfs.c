@@ -40,6 +40,7 @@ static int knhk_stats_show(struct seq_file *m, void *unused)
 {
 	struct knhk_instance *inst = m->private;
 	struct knhk_stats st = {};
+	struct knhk_lane *lanes = knhk_lanes(inst);
 	u32 i;
 
 	knhk_instance_stats(inst, &st, NULL, 0);
@@ -49,8 +50,10 @@ static int knhk_stats_show(struct seq_file *m, void *unused)
 		struct knhk_lane_stats ls;
 
 		knhk_instance_lane_stats(inst, i, &ls);
-		seq_printf(m, "lane%u enqueued %llu executed %llu\n", i,
-			   ls.enqueued, ls.executed);
+		/* runs: what the lane has cost its workers (selftests). */
+		seq_printf(m, "lane%u enqueued %llu executed %llu runs %llu\n", i,
+			   ls.enqueued, ls.executed,
+			   lanes ? READ_ONCE(lanes[i].nr_runs) : 0);
 	}
 	return 0;
 }

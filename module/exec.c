@@ -107,6 +107,7 @@ enum knhk_lane_state knhk_lane_run(struct knhk_lane *lane, unsigned int cpu)
 	enum knhk_lane_state ret;
 	u32 i, n;
 
+	WRITE_ONCE(lane->nr_runs, lane->nr_runs + 1);
 	n = min_t(u32, knhk_ring_ready(&lane->ring, KNHK_STAGE_EXEC),
 		  KNHK_RUN_BATCH);
 	if (inst->step_mode)

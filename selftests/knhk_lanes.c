@@ -165,21 +165,42 @@ FIXTURE_TEARDOWN(lanes)
 
 #define IDLE_ROUNDS	3
 
+/* Runs of the idle instances' lanes so far (rel_lane_runs()), or -errno. */
+static long long idle_runs(const int *fd)
+{
+	long long sum = 0, r;
+	int i;
+
+	for (i = 0; i < NFD; i++) {
+		r = rel_lane_runs(fd[i]);
+		if (r < 0)
+			return r;
+		sum += r;
+	}
+	return sum;
+}
+
 /*
  * Rounds of the one-lane instance alone, then beside 64 x 256 idle lanes.
- * The fastest round trip of a batch is one pass of the lane's worker plus
- * the calls; beside idle lanes it must not take more than 3 times as long.
- * A pass that looked at every idle lane would: 16,384 lanes at even 20 ns
- * each is 0.3 ms against a round trip of about 0.04 ms, while TCG alone
- * moved the best of three by up to 1.5 times on 7.3. (Throughput is
- * printed too; it moves with the machine's load.)
+ * Asserted, counted rather than timed: while the busy lane runs its
+ * batches, no worker runs an idle lane (at most once each, for a kick
+ * still queued when its instance finished). A pass that looked at every
+ * idle lane would count 16,384 runs per pass, and the busy lane makes
+ * hundreds of passes. The fastest round trip of a batch, alone and in the
+ * crowd, and throughput are printed for the record: under TCG they move
+ * with the host's load and with where the scheduler puts the submitter
+ * (0.51 to 1.26 between kernels in one run), too much for a bound that
+ * cannot fail by chance.
  */
 TEST_F_TIMEOUT(lanes, idle_lanes_cost_nothing, 600)
 {
 	double alone = 0, crowded = 0, rt_alone = 0, rt_crowded = 0, r;
+	long long before, after, extra = 0;
 	struct knhk_digest d;
 	int i, k;
 
+	if (access(REL_DEBUGFS, R_OK))
+		SKIP(return, "no %s", REL_DEBUGFS);
 	for (k = 0; k < IDLE_ROUNDS; k++) {
 		r = run_busy(&rt_alone);
 		ASSERT_LT(0, r);
@@ -191,9 +212,16 @@ TEST_F_TIMEOUT(lanes, idle_lanes_cost_nothing, 600)
 			ASSERT_EQ(0, finish(self->fd[i], &d)) TH_LOG("fd %d", i);
 			EXPECT_EQ(self->solo.digest, d.digest) TH_LOG("fd %d", i);
 		}
+		before = idle_runs(self->fd);
+		ASSERT_LE(0, before) TH_LOG("no runs in debugfs stats: %lld", before);
 		r = run_busy(&rt_crowded);
 		ASSERT_LT(0, r);
 		crowded = r > crowded ? r : crowded;
+		after = idle_runs(self->fd);
+		EXPECT_GE(NFD * LANES, after - before)
+			TH_LOG("round %d: idle lanes ran %lld times beside a busy one",
+			       k, after - before);
+		extra += after - before;
 		for (i = 0; i < NFD; i++) {
 			close(self->fd[i]);
 			self->fd[i] = -1;
@@ -201,10 +229,9 @@ TEST_F_TIMEOUT(lanes, idle_lanes_cost_nothing, 600)
 	}
 	printf("# idle lanes: one lane alone %.0f tasks/s, best round trip %.3f ms; ",
 	       alone, rt_alone);
-	printf("beside %d idle lanes %.0f tasks/s, %.3f ms; ratio %.2f\n",
+	printf("beside %d idle lanes %.0f tasks/s, %.3f ms; ratio %.2f; ",
 	       NFD * LANES, crowded, rt_crowded, rt_alone / rt_crowded);
-	EXPECT_LE(1 / 3.0, rt_alone / rt_crowded)
-		TH_LOG("a worker's pass grows with idle lanes");
+	printf("idle lanes ran %lld times beside it\n", extra);
 }
 
 TEST_F_TIMEOUT(lanes, many_lanes_hotplug, 600)

@@ -193,9 +193,7 @@ static int stall_a(struct __test_metadata *_metadata, int cpu0)
 	return fd;
 }
 
-#define ISO_ROUNDS	5	/* at least */
-#define ISO_MAX_ROUNDS	12	/* while the best ratio is under the target */
-#define ISO_TARGET	0.8
+#define ISO_ROUNDS	5
 
 /* CPU time of the knhk/N workers so far, in clock ticks. */
 static long worker_ticks(void)
@@ -224,19 +222,42 @@ static long worker_ticks(void)
 }
 
 /*
- * Rounds of B alone then B beside a freshly stalled A, so that a machine
- * slowing down or speeding up (other guests, the host) hits both sides
- * alike; the best of each side is compared. Before B runs beside it, A
- * rests half a second, in which the workers must stay (nearly) idle: its
- * parked lanes cost nothing. More rounds, up to ISO_MAX_ROUNDS, while the
- * best ratio is under the target: a host that stole one side's rounds
- * (seen: 0.59 with 5 rounds on a busy host) gets more chances to show the
- * real ratio; a real slowdown stays under the bound however many rounds.
+ * Wait until A's lanes stop running: its runs unchanged over three reads
+ * 100 ms apart (lanes the drainer kept going may still run until their
+ * stream fills), for at most 30 s. Returns A's runs then, or -1 if they
+ * never stopped: a worker that retried a parked lane would never stop.
+ */
+static long long settle_a(int fd)
+{
+	long long prev = rel_lane_runs(fd), cur;
+	int i, same = 0;
+
+	for (i = 0; i < 300 && same < 3 && prev >= 0; i++) {
+		usleep(100 * 1000);
+		cur = rel_lane_runs(fd);
+		same = cur == prev ? same + 1 : 0;
+		prev = cur;
+	}
+	return same == 3 ? prev : -1;
+}
+
+/*
+ * B alone, then B beside a freshly stalled A, ISO_ROUNDS times. What is
+ * asserted is what isolation rests on, counted, not timed: once A's lanes
+ * have parked on their full streams, no worker runs them again, however
+ * much B runs (at most once each, for a kick still queued when A settled),
+ * and A at rest costs the workers (nearly) no CPU time. A worker that
+ * retried a parked lane every pass would run A's lanes thousands of times
+ * while B runs. B's throughput on each side is printed for the record:
+ * under TCG on a loaded host it swings by a fifth from round to round,
+ * too much for a bound that cannot fail by chance (CI failed on 0.59 and
+ * on a 0.65 bound that way).
  */
 TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 {
-	double alone = 0, stalled = 0, r, ra[ISO_MAX_ROUNDS], rs[ISO_MAX_ROUNDS];
+	double alone = 0, stalled = 0, r;
 	int cpus[KNHK_MAX_CPUS], n, fd, i;
+	long long runs, after, extra = 0;
 	long ticks, busy = 0;
 	cpu_set_t all;
 
@@ -247,14 +268,15 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 		SKIP(return, "no %s", REL_DEBUGFS);
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
 
-	for (i = 0; i < ISO_ROUNDS ||
-	     (i < ISO_MAX_ROUNDS && stalled < ISO_TARGET * alone); i++) {
+	for (i = 0; i < ISO_ROUNDS; i++) {
 		r = run_b();
 		ASSERT_LT(0, r);
-		ra[i] = r;
 		alone = r > alone ? r : alone;
 		fd = stall_a(_metadata, cpus[0]);
 		ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+		ASSERT_LE(0, rel_lane_runs(fd)) TH_LOG("no runs in A's debugfs stats");
+		runs = settle_a(fd);
+		ASSERT_LE(0, runs) TH_LOG("A's stalled lanes kept running");
 		/* A at rest: parked lanes cost their workers nothing. */
 		ticks = worker_ticks();
 		usleep(500 * 1000);
@@ -263,26 +285,20 @@ TEST_F_TIMEOUT(lim, stalled_stream_isolation, 300)
 		busy += ticks;
 		r = run_b();
 		ASSERT_LT(0, r);
-		rs[i] = r;
 		stalled = r > stalled ? r : stalled;
+		after = rel_lane_runs(fd);
+		EXPECT_GE(ISO_LANES, after - runs)
+			TH_LOG("round %d: A's parked lanes ran %lld times while B ran",
+			       i, after - runs);
+		extra += after - runs;
 		close(fd);
 	}
 	printf("# stall isolation: B alone %.0f tasks/s, ", alone);
 	printf("with A stalled %.0f tasks/s, ratio %.2f; ", stalled,
 	       stalled / alone);
+	printf("A's lanes ran %lld times while B ran; ", extra);
 	printf("workers beside stalled A at rest: %ld ticks in %d x 0.5 s\n",
 	       busy, i);
-	/*
-	 * A stalled lane that cost its worker anything (a spin, a retry per
-	 * pass) would halve B; TCG guests on a loaded host swing by a fifth
-	 * from round to round, so the bound sits between the two.
-	 */
-	EXPECT_LE(0.65, stalled / alone) {
-		TH_LOG("an instance with an undrained stream slows another");
-		for (n = i, i = 0; i < n; i++)
-			TH_LOG("round %d: B alone %.0f, beside stalled A %.0f tasks/s",
-			       i, ra[i], rs[i]);
-	}
 }
 
 /* ---- the replay memory cap ---- */

@@ -302,6 +302,32 @@ static inline int rel_write_file(const char *path, const char *s)
 	return r;
 }
 
+/*
+ * Runs of the instance behind @fd, summed over its lanes: how many times
+ * workers took one of them off a ready list (debugfs stats, "laneN ...
+ * runs R"). What idle and parked lanes cost, which must be nothing.
+ * -errno, or -ENODATA for a stats file without runs.
+ */
+static inline long long rel_lane_runs(int fd)
+{
+	static char buf[1 << 16];	/* 256 lanes: about 13 KiB */
+	long id = rel_instance(fd);
+	long long sum = 0;
+	char path[96], *p;
+	ssize_t n;
+	int lines = 0;
+
+	if (id < 0)
+		return id;
+	snprintf(path, sizeof(path), REL_DEBUGFS "/%ld/stats", id);
+	n = knhk_read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	for (p = buf; (p = strstr(p, " runs ")); p += 6, lines++)
+		sum += strtoll(p + 6, NULL, 10);
+	return lines ? sum : -ENODATA;
+}
+
 /* Wait up to @ms for @pid to exit; its wait status, or -1 on timeout. */
 static inline int rel_wait_ms(pid_t pid, int ms)
 {

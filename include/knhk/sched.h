@@ -73,6 +73,9 @@ struct knhk_instance;
  * @clock: the lane's Lamport clock (its worker only)
  * @chain: the lane's events (its worker only)
  * @nr_executed: tasks run (its worker only)
+ * @nr_runs: knhk_lane_run() calls, each a worker taking the lane off its
+ *	ready list (its worker only): tests count what idle and parked lanes
+ *	cost, which must be nothing
  * @state: lane state, read and written by the lane's programs only
  *
  * The ordered chain is a lane that no worker runs: a release writes each
@@ -102,6 +105,7 @@ struct knhk_lane {
 	struct knhk_clock clock ____cacheline_aligned_in_smp;
 	struct knhk_chain chain;
 	u64 nr_executed;
+	u64 nr_runs;
 	u64 state[KNHK_LANE_SLOTS];
 } ____cacheline_aligned_in_smp;
 
