@@ -443,17 +443,16 @@ TEST_F_TIMEOUT(replay, eager_reader_across_switches, TIMEOUT)
 }
 
 /*
- * The reader opens each replay file on the pass that finds it, or a few
- * passes later while the module refuses to open a file whose buffer relay
- * has not set up yet (EAGAIN). Tiny lossless buffers: a stream left
- * unopened stalls its producers. The reader used to wait for a file to
- * "settle" and look again only every 64 passes: the submitting CPU's
- * stream stayed full and unread for up to a third of a second, and
- * `knhkctl replay dump` ran at a quarter of the speed of `knhkctl run`
- * (make bench).
+ * The reader opens each replay file on the pass that finds it, or, while
+ * the module refuses to open a file whose buffer relay has not set up yet
+ * (EAGAIN), on the pass right after the last refusal. Tiny lossless
+ * buffers: a stream left unopened stalls its producers. The reader used
+ * to wait for a file to "settle" and look again only every 64 passes: the
+ * submitting CPU's stream stayed full and unread for up to a third of a
+ * second, and `knhkctl replay dump` ran at a quarter of the speed of
+ * `knhkctl run` (make bench). Counted in passes, not timed: how long
+ * relay takes to set a buffer up is the machine's business.
  */
-#define OPEN_PASSES	8
-
 TEST_F_TIMEOUT(replay, files_opened_when_found, TIMEOUT)
 {
 	int i;
@@ -465,9 +464,9 @@ TEST_F_TIMEOUT(replay, files_opened_when_found, TIMEOUT)
 	for (i = 0; i < self->d.nstreams; i++) {
 		const struct knhk_stream *st = &self->d.streams[i];
 
-		EXPECT_GE(OPEN_PASSES, st->opened - st->found)
-			TH_LOG("replay%d: found on pass %u, opened on pass %u", st->cpu,
-			       st->found, st->opened);
+		EXPECT_EQ(st->refusals ? st->refused + 1 : st->found, st->opened)
+			TH_LOG("replay%d: found on pass %u, refused %u times (last %u), opened %u",
+			       st->cpu, st->found, st->refusals, st->refused, st->opened);
 	}
 	TH_LOG("%d files, %u passes", self->d.nstreams, self->d.passes);
 }

@@ -88,6 +88,8 @@ static int dump_scan(struct knhk_dump *d)
 			s->fd = -1;
 			if (e != -EAGAIN)
 				return e;
+			s->refusals++;
+			s->refused = d->passes;
 			pending++;
 			continue;
 		}

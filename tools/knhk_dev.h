@@ -33,6 +33,9 @@ enum knhk_dev_fail {
  * @fd: the open file; -1 until it is opened, -2 after a read error
  * @found: the reader's pass (&knhk_dump.passes) that found the file
  * @opened: the pass that opened it
+ * @refusals: opens the module refused (EAGAIN: relay had not set the
+ *	buffer behind the file up yet)
+ * @refused: the pass of the last of them
  * @buf: the bytes read so far
  * @len: their count
  * @room: allocated size of @buf
@@ -42,6 +45,8 @@ struct knhk_stream {
 	int fd;
 	unsigned int found;
 	unsigned int opened;
+	unsigned int refusals;
+	unsigned int refused;
 	uint8_t *buf;
 	size_t len;
 	size_t room;
