@@ -3,8 +3,9 @@
  * knhk_lanes - many lanes (DESIGN.md §5: a worker's pass is bounded and
  * yields; its cost does not grow with idle lanes):
  *
- * - idle lanes cost nothing: a one-lane instance runs at least half as
- *   fast beside 64 open files of 256 idle lanes each as alone (printed as
+ * - idle lanes cost nothing: while a one-lane instance runs beside 64
+ *   open files of 256 idle lanes each, no worker takes an idle lane up
+ *   (debugfs runs; its speed alone and beside them is printed as
  *   "# idle lanes: ...");
  * - 64 files of 256 lanes, a few tasks on every lane, while CPUs go
  *   offline and online: every instance ends with the digest of the same

@@ -6,8 +6,10 @@
  * - a lossless replay stream needs the privilege to drain it: configuring
  *   one without CAP_SYS_ADMIN is -EPERM, a dropping one is fine;
  * - an instance whose lossless stream nobody drains stalls itself only:
- *   another instance's throughput, with lanes on the same CPUs, stays at
- *   least 0.8 of what it is alone (printed as "# stall isolation: ...");
+ *   its parked lanes are never taken up again while another instance,
+ *   with lanes on the same CPUs, runs (debugfs runs; the other's
+ *   throughput beside it and alone is printed as "# stall isolation:
+ *   ...");
  * - replay buffers count against the module-wide cap (module parameter
  *   replay_max_mb): a configuration over it is -ENOSPC and leaves the
  *   instance as it was, and any number of files at the largest
